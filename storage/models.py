@@ -1,0 +1,308 @@
+"""The database schema, as typed SQLAlchemy 2.0 models.
+
+Every row carries the Slack workspace (`team_id`) it belongs to, directly or through its
+service, so one database can serve many workspaces and every query can be scoped to one.
+Answers are append-only: changing a rating or its evidence adds a row and the newest row wins,
+so nothing a team said is ever lost. Assessments keep a snapshot of the point titles they were
+answered against, so they stay readable after a standard file changes.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Annotated, Any
+
+from sqlalchemy import (
+    JSON,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+
+from storage.types import UTCDateTime
+
+NAMING_CONVENTION = {
+    "ix": "ix_%(column_0_label)s",
+    "uq": "uq_%(table_name)s_%(column_0_N_name)s",
+    "ck": "ck_%(table_name)s_%(constraint_name)s",
+    "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+    "pk": "pk_%(table_name)s",
+}
+
+SlackId = Annotated[str, mapped_column(String(32))]
+Timestamp = Annotated[datetime, mapped_column(UTCDateTime())]
+OptionalTimestamp = Annotated[datetime | None, mapped_column(UTCDateTime(), nullable=True)]
+
+
+class Base(DeclarativeBase):
+    metadata = MetaData(naming_convention=NAMING_CONVENTION)
+
+
+class Phase(StrEnum):
+    DISCOVERY = "discovery"
+    ALPHA = "alpha"
+    BETA = "beta"
+    LIVE = "live"
+
+
+class Rating(StrEnum):
+    """Stable lowercase words: they appear in CSV exports and must never change."""
+
+    MET = "met"
+    PARTLY_MET = "partly_met"
+    NOT_MET = "not_met"
+    NOT_APPLICABLE = "not_applicable"
+
+
+class AssessmentStatus(StrEnum):
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+
+
+class CardStatus(StrEnum):
+    OPEN = "open"
+    ANSWERED = "answered"
+    SKIPPED = "skipped"
+
+
+class ClaimStatus(StrEnum):
+    CLAIMED = "claimed"
+    SENT = "sent"
+
+
+class Service(Base):
+    __tablename__ = "services"
+    __table_args__ = (UniqueConstraint("team_id", "name_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[SlackId] = mapped_column(index=True)
+    name: Mapped[str] = mapped_column(String(80))
+    name_key: Mapped[str] = mapped_column(String(80))
+    description: Mapped[str] = mapped_column(Text, default="")
+    standard_id: Mapped[str] = mapped_column(String(40))
+    phase: Mapped[str] = mapped_column(String(16))
+    team_channel_id: Mapped[SlackId]
+    interval_months: Mapped[int]
+    last_assessed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    next_due_on: Mapped[date] = mapped_column(Date)
+    due_reason: Mapped[str] = mapped_column(String(32))
+    created_by: Mapped[SlackId]
+    created_at: Mapped[Timestamp]
+    updated_at: Mapped[Timestamp]
+    archived_at: Mapped[OptionalTimestamp]
+    archived_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    snoozed_until: Mapped[OptionalTimestamp]
+
+    owners: Mapped[list[ServiceOwner]] = relationship(
+        back_populates="service", cascade="all, delete-orphan", order_by="ServiceOwner.user_id"
+    )
+
+    @property
+    def owner_ids(self) -> list[str]:
+        return [owner.user_id for owner in self.owners]
+
+    def __repr__(self) -> str:
+        return f"Service(id={self.id}, team_id={self.team_id!r}, name={self.name!r})"
+
+
+class ServiceOwner(Base):
+    __tablename__ = "service_owners"
+
+    service_id: Mapped[int] = mapped_column(
+        ForeignKey("services.id", ondelete="CASCADE"), primary_key=True
+    )
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+
+    service: Mapped[Service] = relationship(back_populates="owners")
+
+
+class Assessment(Base):
+    __tablename__ = "assessments"
+    __table_args__ = (
+        # One assessment in progress per service: a second /assess start resumes it.
+        Index(
+            "uq_assessments_one_in_progress",
+            "service_id",
+            unique=True,
+            sqlite_where=text("status = 'in_progress'"),
+            postgresql_where=text("status = 'in_progress'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[SlackId] = mapped_column(index=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    standard_id: Mapped[str] = mapped_column(String(40))
+    standard_version: Mapped[str] = mapped_column(String(40))
+    standard_title: Mapped[str] = mapped_column(String(150))
+    phase: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default=AssessmentStatus.IN_PROGRESS)
+    started_by: Mapped[SlackId]
+    started_at: Mapped[Timestamp]
+    completed_at: Mapped[OptionalTimestamp]
+    channel_id: Mapped[SlackId]
+    thread_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    point_count: Mapped[int]
+
+    service: Mapped[Service] = relationship()
+    points: Mapped[list[AssessmentPoint]] = relationship(
+        back_populates="assessment",
+        cascade="all, delete-orphan",
+        order_by="AssessmentPoint.number",
+    )
+
+    def __repr__(self) -> str:
+        return f"Assessment(id={self.id}, service_id={self.service_id}, status={self.status!r})"
+
+
+class AssessmentPoint(Base):
+    """The point as it read when the assessment started (the snapshot)."""
+
+    __tablename__ = "assessment_points"
+
+    assessment_id: Mapped[int] = mapped_column(
+        ForeignKey("assessments.id", ondelete="CASCADE"), primary_key=True
+    )
+    number: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(150))
+
+    assessment: Mapped[Assessment] = relationship(back_populates="points")
+
+
+class Answer(Base):
+    """One rating (with its evidence) given for one point; never updated, only appended."""
+
+    __tablename__ = "answers"
+    __table_args__ = (Index("ix_answers_assessment_point", "assessment_id", "point_number", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[SlackId] = mapped_column(index=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"))
+    point_number: Mapped[int]
+    rating: Mapped[str] = mapped_column(String(16))
+    evidence: Mapped[str] = mapped_column(Text, default="")
+    evidence_links: Mapped[list[str]] = mapped_column(JSON, default=list)
+    answered_by: Mapped[SlackId]
+    answered_at: Mapped[Timestamp]
+
+    def __repr__(self) -> str:
+        return (
+            f"Answer(id={self.id}, assessment_id={self.assessment_id}, "
+            f"point={self.point_number}, rating={self.rating!r})"
+        )
+
+
+class Card(Base):
+    """A point's card posted in an assessment thread.
+
+    The unique key makes "post the next card" idempotent: when two people answer at once, both
+    try to reserve the same (point, attempt) and only one wins and posts. A reserved card without
+    a `message_ts` was never posted (a crash between reserve and post) and is posted on resume.
+    """
+
+    __tablename__ = "cards"
+    __table_args__ = (UniqueConstraint("assessment_id", "point_number", "attempt"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)
+    point_number: Mapped[int]
+    attempt: Mapped[int]
+    status: Mapped[str] = mapped_column(String(16), default=CardStatus.OPEN)
+    channel_id: Mapped[SlackId]
+    message_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    reserved_at: Mapped[Timestamp]
+    posted_at: Mapped[OptionalTimestamp]
+    closed_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    closed_at: Mapped[OptionalTimestamp]
+
+
+class Snooze(Base):
+    """Who snoozed a service's reminders and until when (history; the service holds the latest)."""
+
+    __tablename__ = "snoozes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    snoozed_by: Mapped[SlackId]
+    snoozed_at: Mapped[Timestamp]
+    until: Mapped[Timestamp]
+
+
+class Nudge(Base):
+    """A reminder claimed before it is sent, so that it is sent exactly once.
+
+    The unique key is the nudge's identity; inserting it is the claim. `status` becomes `sent`
+    after Slack accepted the message. A claim left `claimed` by a crash is retried later.
+    """
+
+    __tablename__ = "nudges"
+    __table_args__ = (UniqueConstraint("service_id", "stage", "due_on", "occurrence", "recipient"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[SlackId] = mapped_column(index=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    stage: Mapped[str] = mapped_column(String(16))
+    due_on: Mapped[date] = mapped_column(Date)
+    occurrence: Mapped[str] = mapped_column(String(16))
+    recipient: Mapped[SlackId]
+    status: Mapped[str] = mapped_column(String(16), default=ClaimStatus.CLAIMED)
+    claimed_at: Mapped[Timestamp]
+    claimed_by: Mapped[str] = mapped_column(String(64))
+    sent_at: Mapped[OptionalTimestamp]
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    message_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
+class WorkspaceSettings(Base):
+    """Per-workspace settings edited in Slack (`/assess settings`)."""
+
+    __tablename__ = "workspace_settings"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    summary_channels: Mapped[list[str]] = mapped_column(JSON, default=list)
+    summary_weekday: Mapped[int] = mapped_column(Integer, default=0)
+    summary_time: Mapped[str] = mapped_column(String(5), default="09:00")
+    summary_phases: Mapped[list[str]] = mapped_column(JSON, default=list)
+    updated_by: Mapped[SlackId]
+    updated_at: Mapped[Timestamp]
+
+
+class SummaryPost(Base):
+    """A leadership summary claimed for one channel and one scheduled week.
+
+    Scheduled summaries have `scheduled_for` set and are unique per channel and week; extra
+    posts from `/assess summary` leave it empty, so they never collide and never become the
+    baseline for trends. `figures` keeps the headline numbers the next summary compares with.
+    """
+
+    __tablename__ = "summary_posts"
+    __table_args__ = (UniqueConstraint("team_id", "channel_id", "scheduled_for"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[SlackId]
+    channel_id: Mapped[SlackId]
+    scheduled_for: Mapped[OptionalTimestamp]
+    status: Mapped[str] = mapped_column(String(16), default=ClaimStatus.CLAIMED)
+    claimed_at: Mapped[Timestamp]
+    claimed_by: Mapped[str] = mapped_column(String(64))
+    sent_at: Mapped[OptionalTimestamp]
+    message_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    figures: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+
+
+class ProcessedEvent(Base):
+    """Slack Events API deliveries already handled: Slack retries, Bolt does not deduplicate."""
+
+    __tablename__ = "processed_events"
+
+    event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    team_id: Mapped[SlackId]
+    received_at: Mapped[Timestamp]
