@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
+from pathlib import Path
 
 import pytest
 from sqlalchemy.orm import Session, sessionmaker
 
+from bot.cli_export import add_export_parser
 from bot.core.export import (
     BOM,
     COLUMNS,
@@ -633,3 +636,91 @@ def test_the_message_and_file_name_say_what_the_file_holds() -> None:
         "Assessment export of all services (3): every answer ever given, 1 row."
     )
     assert export_filename(T0.date()) == "assessbot-export-20260302.csv"
+
+
+# --- the command line ------------------------------------------------------------------------
+
+
+def run_cli(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(prog="assessbot")
+    add_export_parser(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(argv)
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    return handler(args)
+
+
+@pytest.fixture
+def cli_env(monkeypatch: pytest.MonkeyPatch, database_url: str) -> str:
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    monkeypatch.delenv("SLACK_BOT_TOKEN", raising=False)
+    return database_url
+
+
+def test_cli_writes_the_latest_export_to_a_file(
+    cli_env: str,
+    sessions: sessionmaker[Session],
+    seeded: Seeded,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    folder = tmp_path / "out"
+    folder.mkdir()
+    out = folder / "export.csv"
+    assert run_cli(["export", "--out", str(out)]) == 0
+    data = out.read_bytes()
+    assert data == export_bytes(sessions)
+    rows = parse(data)
+    assert [(r["service"], r["point_number"], r["rating"]) for r in rows][-1] == (
+        "Parking",
+        "1",
+        "not_applicable",
+    )
+    assert rows[0]["answered_by_name"] == "UOWNER"  # no Slack token: ids stand in for names
+    assert "4 rows of workspace T1" in capsys.readouterr().err
+    assert [p.name for p in folder.iterdir()] == ["export.csv"]  # no temporary file left
+
+
+def test_cli_writes_history_of_one_service_to_stdout(
+    cli_env: str,
+    sessions: sessionmaker[Session],
+    seeded: Seeded,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    assert run_cli(["export", "--out", "-", "--history", "--service", "bins"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.startswith(BOM) and "\r\n" in captured.out
+    rows = parse(captured.out.encode("utf-8"))
+    assert len(rows) == 7 and {r["service"] for r in rows} == {"Bins"}
+    assert captured.out.encode("utf-8") == export_bytes(
+        sessions, service_ids=[seeded.bins.id], history=True
+    )
+    assert "7 rows" in captured.err
+
+
+def test_cli_needs_a_team_when_the_database_holds_several(
+    cli_env: str,
+    sessions: sessionmaker[Session],
+    seeded: Seeded,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with sessions.begin() as session:
+        theirs = add_service(session, "Theirs", team_id="T2")
+        add_answer(session, add_assessment(session, theirs, ["Their point"]), 1, "met")
+    out = tmp_path / "export.csv"
+    assert run_cli(["export", "--out", str(out)]) == 2
+    assert "pass --team with one of T1, T2" in capsys.readouterr().err
+    assert not out.exists()
+    assert run_cli(["export", "--out", str(out), "--team", "T2"]) == 0
+    assert [(r["team_id"], r["service"]) for r in parse(out.read_bytes())] == [("T2", "Theirs")]
+
+
+def test_cli_explains_an_unknown_service_and_a_bad_destination(
+    cli_env: str, seeded: Seeded, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert run_cli(["export", "--out", "-", "--service", "Nope"]) == 2
+    assert "no service called 'Nope' in workspace T1" in capsys.readouterr().err
+    assert run_cli(["export", "--out", str(tmp_path / "missing" / "x.csv")]) == 2
+    assert "cannot write to" in capsys.readouterr().err
+    assert run_cli(["export", "--out", str(tmp_path)]) == 2
+    assert "is a folder" in capsys.readouterr().err

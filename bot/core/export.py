@@ -26,9 +26,17 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from typing import IO
 
+from sqlalchemy.orm import Session, sessionmaker
+
 from bot.core.people import Directory
 from bot.core.text import escape, truncate
-from storage.export_queries import ExportableService, ExportRecord
+from storage.export_queries import (
+    DEFAULT_YIELD_PER,
+    ExportableService,
+    ExportRecord,
+    answerer_ids,
+    stream_export,
+)
 from storage.models import Rating
 
 COLUMNS: tuple[str, ...] = (
@@ -262,3 +270,34 @@ def describe(plan: ExportPlan, rows: int) -> str:
         services = f"{plan.scope} ({count})"
     lines = f"{rows} row" + ("" if rows == 1 else "s")
     return f"Assessment export of {services}: {what}, {lines}."
+
+
+def export_csv(
+    out: IO[bytes],
+    *,
+    sessions: sessionmaker[Session],
+    team_id: str,
+    service_ids: Sequence[int],
+    history: bool,
+    names: AnswererNames,
+    yield_per: int = DEFAULT_YIELD_PER,
+) -> int:
+    """Write the export of these services to `out`; return the number of data rows.
+
+    Names are looked up first, in their own short transaction, so that no Slack call happens
+    while the streaming transaction is open (on SQLite it holds the write lock).
+    """
+    with sessions.begin() as session:
+        people = answerer_ids(
+            session=session, team_id=team_id, service_ids=service_ids, history=history
+        )
+    names.preload(people)
+    with sessions.begin() as session:
+        records = stream_export(
+            session=session,
+            team_id=team_id,
+            service_ids=service_ids,
+            history=history,
+            yield_per=yield_per,
+        )
+        return write_csv(records, out, names)
