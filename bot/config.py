@@ -103,7 +103,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         database_url=storage.database_url,
         port=_int(env, "PORT", 3000, lowest=1, highest=65535),
         timezone=storage.timezone,
-        admins=frozenset(_get(env, "ASSESSBOT_ADMINS", "").replace(",", " ").split()),
+        admins=frozenset((_get(env, "ASSESSBOT_ADMINS") or "").replace(",", " ").split()),
         standards_dir=storage.standards_dir,
         bank_holidays=_bank_holidays(env),
         tick_minutes=_int(env, "ASSESSBOT_TICK_MINUTES", DEFAULT_TICK_MINUTES, 1, 60),
@@ -125,9 +125,7 @@ def _api_url(env: Mapping[str, str]) -> str:
 def _database_url(env: Mapping[str, str]) -> str:
     url = _get(env, "DATABASE_URL", DEFAULT_DATABASE_URL) or DEFAULT_DATABASE_URL
     if not url.startswith(("sqlite:", "postgresql", "postgres:")):
-        raise ConfigError(
-            "DATABASE_URL must be a sqlite:///FILE or postgresql://USER@HOST/DB URL"
-        )
+        raise ConfigError("DATABASE_URL must be a sqlite:///FILE or postgresql://USER@HOST/DB URL")
     return url
 
 

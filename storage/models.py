@@ -102,7 +102,10 @@ class Service(Base):
     snoozed_until: Mapped[OptionalTimestamp]
 
     owners: Mapped[list[ServiceOwner]] = relationship(
-        back_populates="service", cascade="all, delete-orphan", order_by="ServiceOwner.user_id"
+        back_populates="service",
+        cascade="all, delete-orphan",
+        order_by="ServiceOwner.user_id",
+        lazy="selectin",  # owners are needed wherever a service is (permissions, messages)
     )
 
     @property
@@ -157,6 +160,7 @@ class Assessment(Base):
         back_populates="assessment",
         cascade="all, delete-orphan",
         order_by="AssessmentPoint.number",
+        lazy="selectin",  # the snapshot is needed wherever an assessment is shown
     )
 
     def __repr__(self) -> str:

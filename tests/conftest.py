@@ -7,6 +7,7 @@ import shutil
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 from sqlalchemy import Engine, create_engine, text
@@ -16,6 +17,10 @@ from sqlalchemy.orm import Session, sessionmaker
 from storage.db import make_engine, session_factory
 from storage.migrate import upgrade
 from storage.models import Base
+from tests.fakeslack import FakeSlack
+
+if TYPE_CHECKING:
+    from tests.harness import RunningApp
 
 DEFAULT_POSTGRES_URL = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 IN_CI = os.environ.get("CI", "").lower() in {"1", "true", "yes"}
@@ -128,3 +133,31 @@ def engine(database_url: str) -> Iterator[Engine]:
 @pytest.fixture
 def sessions(engine: Engine) -> sessionmaker[Session]:
     return session_factory(engine)
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    """A started fake Slack with the standard cast of users and channels (tests/harness.py)."""
+    from tests.harness import populate
+
+    with FakeSlack() as fake:
+        populate(fake)
+        yield fake
+
+
+@pytest.fixture
+def slack_app(sqlite_url: str, fake_slack: FakeSlack) -> Iterator[RunningApp]:
+    """The real app over HTTP on SQLite, against the fake Slack."""
+    from tests.harness import running_app
+
+    with running_app(sqlite_url, fake_slack) as running:
+        yield running
+
+
+@pytest.fixture
+def slack_app_each_db(database_url: str, fake_slack: FakeSlack) -> Iterator[RunningApp]:
+    """The real app over HTTP, once on SQLite and once on PostgreSQL."""
+    from tests.harness import running_app
+
+    with running_app(database_url, fake_slack) as running:
+        yield running

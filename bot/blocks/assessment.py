@@ -1,0 +1,178 @@
+"""Messages of the assessment thread: the parent, the point cards, the completion."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from bot.blocks import ids
+from bot.blocks.kit import Block, actions, button, context, divider, header, section
+from bot.blocks.words import (
+    mention,
+    progress,
+    rating_icon,
+    rating_label,
+    tally_line,
+    when,
+)
+from bot.core.flow import Tally
+from bot.core.text import escape, safe
+from standards import Point
+from storage.models import Answer, Assessment, Rating
+
+
+@dataclass(frozen=True)
+class CardView:
+    """Everything a point card shows, gathered by the listener."""
+
+    assessment: Assessment
+    service_name: str
+    point_number: int
+    title: str
+    point: Point | None  # None when the standard file no longer has this point
+    answer: Answer | None
+    previous: Answer | None
+    came_back: bool = False
+
+
+def card_value(assessment_id: int, point_number: int) -> str:
+    return f"{assessment_id}:{point_number}"
+
+
+def parse_card_value(value: str) -> tuple[int, int] | None:
+    """(assessment id, point) from a button value; None if it was tampered with."""
+    parts = value.split(":")
+    if len(parts) != 2 or not all(part.isdigit() and len(part) < 12 for part in parts):
+        return None
+    return int(parts[0]), int(parts[1])
+
+
+def build_parent(
+    assessment: Assessment, service_name: str, result: Tally, *, reassessment: bool
+) -> tuple[str, list[Block]]:
+    kind = "Reassessment" if reassessment else "Assessment"
+    state = "complete :white_check_mark:" if result.complete else "in progress"
+    text = f"{kind} of {escape(service_name)} ({state})"
+    blocks = [
+        section(
+            f"*{kind} of {safe(service_name, 200)}* — {state}\n"
+            f"{escape(assessment.standard_title)} ({escape(assessment.standard_version)}) · "
+            f"{assessment.phase.capitalize()} phase · started by "
+            f"{mention(assessment.started_by)} {when(assessment.started_at)}"
+        ),
+        context(f"{progress(result)} · {tally_line(result)}"),
+    ]
+    if not result.complete:
+        blocks.append(context("Answer each point in this thread. Any teammate can answer."))
+    return text, blocks
+
+
+def build_card(view: CardView) -> tuple[str, list[Block]]:
+    assessment, number = view.assessment, view.point_number
+    value = card_value(assessment.id, number)
+    title = f"Point {number} of {assessment.point_count} · {view.title}"
+    blocks: list[Block] = [header(title)]
+    if view.came_back:
+        blocks.append(context(":leftwards_arrow_with_hook: Skipped earlier — back for an answer."))
+    if view.point is not None:
+        blocks.append(section(escape(view.point.summary)))
+        questions = view.point.questions_for(assessment.phase)
+        if questions:
+            lines = "\n".join(f"• {escape(question)}" for question in questions)
+            blocks.append(section(f"*Questions for the {assessment.phase} phase*\n{lines}"))
+        if view.point.evidence:
+            examples = "; ".join(escape(item) for item in view.point.evidence[:3])
+            blocks.append(context(f"Evidence could be: {examples}"))
+    if view.previous is not None:
+        blocks.append(
+            context(
+                f"Last assessment: {rating_icon(view.previous.rating)} "
+                f"*{rating_label(view.previous.rating)}* ({mention(view.previous.answered_by)}, "
+                f"{when(view.previous.answered_at)})"
+            )
+        )
+    if view.answer is not None:
+        blocks.append(section(answer_summary(view.answer)))
+    blocks.append(rating_buttons(value, view.answer))
+    return f"{assessment_label(view)}: {title}", blocks
+
+
+def assessment_label(view: CardView) -> str:
+    return escape(view.service_name)
+
+
+def answer_summary(answer: Answer) -> str:
+    line = (
+        f"{rating_icon(answer.rating)} *{rating_label(answer.rating)}* — "
+        f"{mention(answer.answered_by)}, {when(answer.answered_at)}"
+    )
+    if answer.rating == Rating.NOT_APPLICABLE:
+        return f"{line}\n>Reason: {safe(answer.evidence, 500)}"
+    return f"{line}\n{evidence_summary(answer)}"
+
+
+def evidence_summary(answer: Answer) -> str:
+    if not answer.evidence and not answer.evidence_links:
+        return "_No evidence yet._"
+    parts = []
+    if answer.evidence:
+        parts.append(f">{safe(answer.evidence, 600)}".replace("\n", "\n>"))
+    if answer.evidence_links:
+        # Links were validated (http(s), no <, > or |), so <url> shows the real address.
+        parts.append(
+            "Links: " + " ".join(f"<{escape(link)}>" for link in answer.evidence_links[:5])
+        )
+    return "\n".join(parts)
+
+
+def rating_buttons(value: str, answer: Answer | None) -> Block:
+    current = answer.rating if answer is not None else None
+    elements: list[dict[str, Any]] = []
+    for action_id, rating in ids.RATE_ACTIONS.items():
+        label = rating_label(rating)
+        elements.append(
+            button(
+                f"✓ {label}" if current == rating else label,
+                action_id,
+                value,
+                style="primary" if current == rating else None,
+            )
+        )
+    elements.append(button("Not applicable", ids.RATE_NOT_APPLICABLE, value))
+    if answer is None:
+        elements.append(button("Skip for now", ids.SKIP_POINT, value))
+    else:
+        elements.append(button("Add evidence", ids.ADD_EVIDENCE, value))
+    return actions(*elements)
+
+
+def build_completion(
+    service_name: str, result: Tally, titles: dict[int, str], next_due: str
+) -> tuple[str, list[Block]]:
+    text = f"Assessment of {escape(service_name)} complete: {tally_line(result)}"
+    lines = [
+        f":tada: *Assessment of {safe(service_name, 200)} complete*",
+        f"{result.met} met · {result.partly_met} partly met · {result.not_met} not met · "
+        f"{result.not_applicable} not applicable",
+    ]
+    blocks: list[Block] = [section("\n".join(lines))]
+    if result.not_met_points:
+        missing = "\n".join(
+            f"• Point {number} · {escape(titles.get(number, ''))}"
+            for number in result.not_met_points
+        )
+        blocks.append(section(f"*Not met*\n{missing}"))
+    blocks.append(context(f"Next reassessment due {next_due}."))
+    return text, blocks
+
+
+def build_skipped_note(point_number: int, user_id: str) -> list[Block]:
+    return [
+        context(f"Point {point_number} skipped by {mention(user_id)} — it comes back at the end.")
+    ]
+
+
+def build_card_closed(view: CardView, note: str) -> list[Block]:
+    """A card whose flow moved on: what was answered stays visible, buttons stay usable."""
+    _text, blocks = build_card(view)
+    return [*blocks, divider(), context(note)] if note else blocks

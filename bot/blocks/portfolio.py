@@ -1,0 +1,190 @@
+"""Views of services: `/assess status`, `/assess list` and the Home tab."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from bot.blocks import ids
+from bot.blocks.kit import (
+    MESSAGE_BLOCK_LIMIT,
+    VIEW_BLOCK_LIMIT,
+    Block,
+    context,
+    divider,
+    header,
+    option,
+    pack_lines,
+    plain,
+    section,
+)
+from bot.blocks.words import day, mention, progress, rating_icon, rating_label, tally_line, when
+from bot.core.flow import Tally
+from bot.core.overview import ServiceLine
+from bot.core.text import escape, safe
+from storage.models import Answer
+
+STATUS_MENU = (("Met", "met"), ("Partly met", "partly_met"), ("Not met", "not_met"))
+
+
+def service_line(line: ServiceLine, today: date) -> str:
+    service = line.service
+    due = day(service.next_due_on)
+    due_text = f"*overdue since {due}*" if service.next_due_on < today else f"due {due}"
+    state = progress(line.tally) if line.tally is not None else "not assessed yet"
+    return (
+        f"*{safe(service.name, 80)}* · {escape(line.standard_short)} · "
+        f"{service.phase.capitalize()} · {state} · {due_text}"
+    )
+
+
+def build_list(lines: list[ServiceLine], today: date) -> list[Block]:
+    if not lines:
+        return [section("No services yet. Register one with `/assess new`.")]
+    blocks: list[Block] = [header(f"Services ({len(lines)})")]
+    body = pack_lines(service_line(line, today) for line in lines)
+    room = MESSAGE_BLOCK_LIMIT - 2
+    blocks.extend(body[:room])
+    if len(body) > room:
+        blocks.append(context("More services than fit here: see the Home tab or `/assess export`."))
+    return blocks
+
+
+def build_status(
+    line: ServiceLine,
+    answers: dict[int, Answer],
+    titles: dict[int, str],
+    *,
+    today: date,
+    now: datetime,
+    limit: int = MESSAGE_BLOCK_LIMIT,
+) -> list[Block]:
+    service, assessment = line.service, line.latest
+    owners = ", ".join(mention(owner) for owner in service.owner_ids) or "nobody"
+    facts = [
+        f"{escape(line.standard_short)} · {service.phase.capitalize()} phase · owners: {owners}",
+        service_line(line, today).split(" · ", 1)[1],
+    ]
+    if service.snoozed_until is not None and service.snoozed_until > now:
+        facts.append(f":zzz: Reminders snoozed until {when(service.snoozed_until)}")
+    blocks: list[Block] = [header(f"Status · {service.name}"), section("\n".join(facts))]
+    if assessment is None or line.tally is None:
+        blocks.append(
+            section("Not assessed yet. Start with `/assess start " + safe(service.name, 80) + "`.")
+        )
+        return blocks
+    kind = "In progress" if line.in_progress else "Completed"
+    blocks.append(
+        context(
+            f"{kind} assessment started {when(assessment.started_at)} · {tally_line(line.tally)}"
+        )
+    )
+    blocks.append(divider())
+    room = limit - len(blocks) - 2
+    for number in sorted(titles)[:room]:
+        blocks.append(_status_point(assessment.id, number, titles[number], answers.get(number)))
+    missing = _missing(line.tally, answers)
+    if missing:
+        blocks.append(context(missing))
+    return blocks
+
+
+def _status_point(assessment_id: int, number: int, title: str, answer: Answer | None) -> Block:
+    if answer is None:
+        detail = "_not answered_"
+    else:
+        evidence = "evidence ✓" if answer.evidence or answer.evidence_links else "no evidence"
+        detail = (
+            f"*{rating_label(answer.rating)}* · {mention(answer.answered_by)} · "
+            f"{when(answer.answered_at)} · {evidence}"
+        )
+    value = f"{assessment_id}:{number}"
+    menu = [option(label, f"{value}:{rating}") for label, rating in STATUS_MENU]
+    menu.append(option("Not applicable…", f"{value}:not_applicable"))
+    menu.append(option("Add evidence…", f"{value}:evidence"))
+    return {
+        "type": "section",
+        "text": {
+            "type": "mrkdwn",
+            "text": f"{rating_icon(answer.rating if answer else None)} *{number}. "
+            f"{safe(title, 150)}*\n{detail}",
+        },
+        "accessory": {"type": "overflow", "action_id": ids.STATUS_CHANGE, "options": menu},
+    }
+
+
+def _missing(result: Tally, answers: dict[int, Answer]) -> str:
+    parts = []
+    if result.unanswered:
+        parts.append("Not answered: " + ", ".join(str(n) for n in result.unanswered))
+    no_evidence = [
+        number
+        for number, answer in sorted(answers.items())
+        if answer.rating == "met" and not answer.evidence and not answer.evidence_links
+    ]
+    if no_evidence:
+        parts.append("Met without evidence: " + ", ".join(str(n) for n in no_evidence))
+    return "*Missing* — " + " · ".join(parts) if parts else ""
+
+
+HOME_SECTION_CAP = 40
+
+
+def build_home(mine: list[ServiceLine], others: list[ServiceLine], today: date) -> dict[str, Any]:
+    blocks: list[Block] = [
+        header("assessbot"),
+        context(
+            "Your services first, then the rest of the workspace. `/assess help` for commands."
+        ),
+        header("Your services"),
+    ]
+    blocks.extend(
+        _home_rows(mine, today, "You don't own any services yet. `/assess new` registers one.")
+    )
+    blocks.append(divider())
+    blocks.append(header("Other services"))
+    blocks.extend(_home_rows(others, today, "No other services yet."))
+    assert len(blocks) <= VIEW_BLOCK_LIMIT
+    return {"type": "home", "blocks": blocks}
+
+
+def _home_rows(lines: list[ServiceLine], today: date, empty: str) -> list[Block]:
+    if not lines:
+        return [context(empty)]
+    rows = [_home_row(line, today) for line in lines[:HOME_SECTION_CAP]]
+    if len(lines) > HOME_SECTION_CAP:
+        rest = pack_lines(service_line(line, today) for line in lines[HOME_SECTION_CAP:])
+        rows.extend(rest[:3])
+        if len(rest) > 3:
+            rows.append(context(f"…and more: `/assess list` shows all {len(lines)}."))
+    return rows
+
+
+def _home_row(line: ServiceLine, today: date) -> Block:
+    service_id = line.service.id
+    start = (
+        "Resume assessment"
+        if line.in_progress
+        else ("Start reassessment" if line.latest is not None else "Start assessment")
+    )
+    return {
+        "type": "section",
+        "text": {"type": "mrkdwn", "text": service_line(line, today)},
+        "accessory": {
+            "type": "overflow",
+            "action_id": ids.HOME_SERVICE_MENU,
+            "options": [
+                option(start, f"start:{service_id}"),
+                option("Status", f"status:{service_id}"),
+            ],
+        },
+    }
+
+
+def status_modal(blocks: list[Block]) -> dict[str, Any]:
+    return {
+        "type": "modal",
+        "title": plain("Service status", 24),
+        "close": plain("Close", 24),
+        "blocks": blocks,
+    }

@@ -1,0 +1,142 @@
+"""The `assessbot` command line: a thin shell over the library.
+
+Configuration mistakes print one line and exit 2; nothing here starts the scheduler except
+`run`, so one-shot commands never send anything on their own.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from bot.config import ConfigError, load_settings, load_storage_settings
+from standards import StandardFileError, check_standard_file, load_catalogue
+from storage.db import make_engine
+from storage.migrate import upgrade
+
+EXIT_CONFIG = 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    if not hasattr(args, "handler"):
+        parser.print_help()
+        return EXIT_CONFIG
+    try:
+        return int(args.handler(args))
+    except ConfigError as error:
+        print(f"assessbot: configuration error: {error}", file=sys.stderr)
+        return EXIT_CONFIG
+    except StandardFileError as error:
+        print(f"assessbot: a standard file is broken:\n{error}", file=sys.stderr)
+        return EXIT_CONFIG
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="assessbot", description="Assess digital services against a service standard."
+    )
+    commands = parser.add_subparsers(title="commands", metavar="COMMAND")
+
+    run = commands.add_parser("run", help="serve Slack (HTTP or Socket Mode) and the scheduler")
+    run.set_defaults(handler=_run)
+
+    db = commands.add_parser("db", help="database commands").add_subparsers(metavar="COMMAND")
+    db.add_parser("upgrade", help="apply pending migrations").set_defaults(handler=_db_upgrade)
+
+    standards = commands.add_parser("standards", help="the loaded standards")
+    standards_commands = standards.add_subparsers(metavar="COMMAND")
+    standards_commands.add_parser("list", help="list loaded standards").set_defaults(
+        handler=_standards_list
+    )
+    check = standards_commands.add_parser("check", help="validate a standard file")
+    check.add_argument("path", type=Path)
+    check.set_defaults(handler=_standards_check)
+
+    jobs = commands.add_parser("jobs", help="run a scheduled job once, now")
+    jobs_run = jobs.add_subparsers(metavar="COMMAND").add_parser("run", help="run one job")
+    jobs_run.add_argument("job", choices=["reminders", "summary"])
+    jobs_run.add_argument(
+        "--dry-run", action="store_true", help="print what would be sent; send nothing"
+    )
+    jobs_run.set_defaults(handler=_jobs_run)
+
+    _add_feature_parsers(commands)
+    return parser
+
+
+def _add_feature_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    try:
+        from bot.cli_export import add_export_parser
+
+        add_export_parser(commands)
+    except ModuleNotFoundError:
+        pass
+    try:
+        from bot.cli_summary import add_summary_parser
+
+        add_summary_parser(commands)
+    except ModuleNotFoundError:
+        pass
+
+
+def _run(_args: argparse.Namespace) -> int:
+    settings = load_settings()
+    from bot.slack.runner import run
+
+    return run(settings)
+
+
+def _db_upgrade(_args: argparse.Namespace) -> int:
+    settings = load_storage_settings()
+    engine = make_engine(settings.database_url)
+    upgrade(engine)
+    engine.dispose()
+    print("database is up to date")
+    return 0
+
+
+def _standards_list(_args: argparse.Namespace) -> int:
+    settings = load_storage_settings()
+    for standard in load_catalogue(settings.standards_dir):
+        print(
+            f"{standard.id:<12} {standard.point_count:>2} points  {standard.title} "
+            f"({standard.publisher}, {standard.version})"
+        )
+    return 0
+
+
+def _standards_check(args: argparse.Namespace) -> int:
+    problems = check_standard_file(args.path)
+    for problem in problems:
+        print(problem)
+    if problems:
+        return 1
+    print(f"{args.path}: ok")
+    return 0
+
+
+def _jobs_run(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    from bot.slack.client import build_web_client
+    from bot.slack.runner import build_deps
+
+    deps = build_deps(settings)
+    upgrade(deps.engine)
+    client = build_web_client(settings)
+    if args.job == "reminders":
+        from bot.slack.reminder_job import run_reminders_tick
+
+        run_reminders_tick(deps, client, dry_run=args.dry_run, out=sys.stdout)
+    else:
+        from bot.slack.summary_job import run_summary_tick
+
+        run_summary_tick(deps, client, dry_run=args.dry_run, out=sys.stdout)
+    return 0

@@ -1,0 +1,63 @@
+"""Wiring: the Bolt app with every feature's listeners registered.
+
+This module only assembles; behaviour lives in the listener modules (one per feature) and in
+`bot.core`. Bolt's own logger is turned down because at INFO it logs the body of a request that
+failed signature checks, and bodies hold what people typed.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import App
+from slack_sdk import WebClient
+
+from bot.deps import Deps
+from bot.slack.listeners import assessment, commands, events, services
+from bot.slack.router import CommandRouter
+
+logger = logging.getLogger(__name__)
+
+FEATURES = (services, assessment, events)
+
+
+def build_app(deps: Deps, client: WebClient, router: CommandRouter | None = None) -> App:
+    logging.getLogger("slack_bolt").setLevel(logging.WARNING)
+    app = App(
+        client=client,
+        signing_secret=deps.settings.signing_secret,
+        request_verification_enabled=not deps.settings.socket_mode,
+        # auth.test at start-up proves the token works before we accept traffic.
+        token_verification_enabled=True,
+        process_before_response=False,
+        logger=logging.getLogger("assessbot.bolt"),
+    )
+    router = router if router is not None else CommandRouter()
+    for feature in (*FEATURES, *optional_features()):
+        feature.register(app, deps, router)
+    commands.register(app, deps, router)
+
+    @app.error
+    def on_error(error: Exception, body: dict[str, Any]) -> None:
+        logger.error(
+            "unhandled error in a listener (%s)",
+            body.get("type") or body.get("command"),
+            exc_info=error,
+        )
+
+    return app
+
+
+def optional_features() -> list[Any]:
+    """Feature modules registered when present (each owns its subcommands and listeners)."""
+    import importlib
+
+    found = []
+    for name in ("reminders", "summary", "export"):
+        try:
+            found.append(importlib.import_module(f"bot.slack.listeners.{name}"))
+        except ModuleNotFoundError as error:
+            if error.name != f"bot.slack.listeners.{name}":
+                raise
+    return found

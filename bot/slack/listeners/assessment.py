@@ -1,0 +1,460 @@
+"""The conversation: start or resume, rate, skip, give a reason, add evidence, see status.
+
+Every click is saved before it is acknowledged, so whatever Slack saw succeed is in the
+database; then the thread is brought up to date. Button values are only ever trusted after
+the assessment they name is found inside the clicker's own workspace.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from sqlalchemy.orm import Session
+
+from bot.blocks import ids
+from bot.blocks.assessment import parse_card_value
+from bot.blocks.forms import build_evidence_modal, build_not_applicable_modal, card_metadata
+from bot.blocks.portfolio import build_status, status_modal
+from bot.core.flow import (
+    FlowError,
+    Tally,
+    complete_if_done,
+    parse_links,
+    record_evidence,
+    record_rating,
+    reserve_next_card,
+    skip_point,
+)
+from bot.core.overview import service_lines
+from bot.core.text import safe
+from bot.deps import Deps
+from bot.slack import view_state
+from bot.slack.directory import SlackDirectory
+from bot.slack.errors import COULD_NOT_SAVE, DATABASE_ERRORS, tell_user_on_failure
+from bot.slack.lookup import may_manage, named_service, refusal_text
+from bot.slack.router import CommandRequest, CommandRouter
+from bot.slack.starting import start_or_resume
+from bot.slack.thread import Posted, announce_completion, post_card, refresh_card, refresh_parent
+from storage.assessment_queries import assessment_for_update, current_answers
+from storage.models import Assessment, Rating, Service
+from storage.service_queries import service_by_id
+
+logger = logging.getLogger(__name__)
+
+
+def register(app: App, deps: Deps, router: CommandRouter) -> None:
+    router.add(
+        "start",
+        _start,
+        usage="/assess start <service>",
+        summary="Start an assessment in a thread here, or resume the one in progress",
+        example="/assess start Garden waste",
+    )
+    router.add(
+        "status",
+        _status,
+        usage="/assess status <service>",
+        summary="Every point's latest rating, who answered, evidence and what is missing",
+        example="/assess status Garden waste",
+    )
+
+    for action_id, rating in ids.RATE_ACTIONS.items():
+        app.action(action_id)(_rating_listener(deps, rating))
+
+    @app.action(ids.SKIP_POINT)
+    def on_skip(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        _answer_click(deps, ack, body, respond, client, rating=None)
+
+    @app.action(ids.RATE_NOT_APPLICABLE)
+    def on_not_applicable(
+        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        ack()
+        _open_point_modal(
+            deps,
+            body,
+            respond,
+            client,
+            ids.NOT_APPLICABLE_VIEW,
+            body["actions"][0].get("value", ""),
+        )
+
+    @app.action(ids.ADD_EVIDENCE)
+    def on_add_evidence(
+        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        ack()
+        _open_point_modal(
+            deps, body, respond, client, ids.EVIDENCE_VIEW, body["actions"][0].get("value", "")
+        )
+
+    @app.action(ids.STATUS_CHANGE)
+    def on_status_change(
+        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        _status_change(deps, ack, body, respond, client)
+
+    @app.view(ids.NOT_APPLICABLE_VIEW)
+    def on_reason(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        _submit_point_modal(deps, ack, body, client, evidence=False)
+
+    @app.view(ids.EVIDENCE_VIEW)
+    def on_evidence(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        _submit_point_modal(deps, ack, body, client, evidence=True)
+
+    @app.action(ids.ASSESSMENT_START)
+    def on_start_button(
+        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient
+    ) -> None:
+        ack()
+        value = body["actions"][0].get("value", "")
+        _start_by_id(deps, body, respond, client, value)
+
+    @app.action(ids.HOME_SERVICE_MENU)
+    def on_home_menu(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        ack()
+        choice = (body["actions"][0].get("selected_option") or {}).get("value", "")
+        verb, _, service_id = choice.partition(":")
+        if verb == "start":
+            _start_by_id(deps, body, respond, client, service_id)
+        elif verb == "status":
+            _status_modal(deps, body, client, service_id)
+
+
+# --- commands -------------------------------------------------------------------------------
+
+
+def _start(request: CommandRequest) -> None:
+    with request.deps.sessions() as session:
+        service = named_service(request, session, "/assess start <service>")
+    if service is None:
+        return
+    message = start_or_resume(
+        request.deps,
+        request.client,
+        team_id=request.team_id,
+        user_id=request.user_id,
+        service_id=service.id,
+        channel_id=request.channel_id,
+    )
+    request.reply(message)
+
+
+def _status(request: CommandRequest) -> None:
+    deps = request.deps
+    now = deps.clock()
+    with deps.sessions() as session:
+        service = named_service(request, session, "/assess status <service>")
+        if service is None:
+            return
+        blocks = _status_blocks(deps, session, service, now)
+    request.reply(f"Status of {safe(service.name, 80)}", blocks)
+
+
+def _status_blocks(
+    deps: Deps, session: Session, service: Service, now: Any, limit: int = 50
+) -> list[dict[str, Any]]:
+    line = service_lines([service], catalogue=deps.catalogue, session=session)[0]
+    answers, titles = {}, {}
+    if line.latest is not None:
+        answers = current_answers(line.latest.id, session=session)
+        titles = {point.number: point.title for point in line.latest.points}
+    today = now.astimezone(deps.settings.timezone).date()
+    return build_status(line, answers, titles, today=today, now=now, limit=limit)
+
+
+def _status_modal(deps: Deps, body: dict[str, Any], client: WebClient, service_id: str) -> None:
+    if not service_id.isdigit():
+        return
+    with deps.sessions() as session:
+        service = service_by_id(int(service_id), team_id=body["team"]["id"], session=session)
+        if service is None:
+            return
+        blocks = _status_blocks(deps, session, service, deps.clock(), limit=100)
+    client.views_open(trigger_id=body["trigger_id"], view=status_modal(blocks))
+
+
+def _start_by_id(
+    deps: Deps, body: dict[str, Any], respond: Respond, client: WebClient, value: str
+) -> None:
+    """Start from a button (Home tab, reminder): the thread goes in the team's channel."""
+    if not value.isdigit():
+        return
+    team_id, user_id = body["team"]["id"], body["user"]["id"]
+    with deps.sessions() as session:
+        service = service_by_id(int(value), team_id=team_id, session=session)
+    if service is None:
+        return
+    message = start_or_resume(
+        deps,
+        client,
+        team_id=team_id,
+        user_id=user_id,
+        service_id=service.id,
+        channel_id=service.team_channel_id,
+    )
+    _tell(client, respond, body, message)
+
+
+# --- answering --------------------------------------------------------------------------------
+
+
+@dataclass
+class Outcome:
+    """What a saved answer changed, for updating the thread after the ack."""
+
+    assessment: Assessment
+    service: Service
+    point: int
+    next_card: int | None
+    completed: Tally | None
+
+
+def _rating_listener(deps: Deps, rating: Rating) -> Any:
+    def on_rating(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        _answer_click(deps, ack, body, respond, client, rating=rating)
+
+    on_rating.__name__ = f"on_{rating}"
+    return on_rating
+
+
+def _answer_click(
+    deps: Deps,
+    ack: Ack,
+    body: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    *,
+    rating: Rating | None,
+) -> None:
+    parsed = parse_card_value(body["actions"][0].get("value", ""))
+    if parsed is None:
+        ack()
+        return
+    clicked = _clicked_message(body)
+    try:
+        outcome = _save(deps, client, body, parsed, rating=rating)
+    except DATABASE_ERRORS:
+        ack()
+        logger.warning("database unavailable while saving an answer", exc_info=True)
+        _tell(client, respond, body, COULD_NOT_SAVE)
+        return
+    except _Refused as refused:
+        ack()
+        _tell(client, respond, body, str(refused))
+        return
+    ack()
+    if outcome is not None:
+        _after_save(deps, client, outcome, clicked)
+
+
+class _Refused(Exception):
+    pass
+
+
+def _save(
+    deps: Deps,
+    client: WebClient,
+    body: dict[str, Any],
+    parsed: tuple[int, int],
+    *,
+    rating: Rating | None,
+    reason: str | None = None,
+    evidence: tuple[str, list[str]] | None = None,
+) -> Outcome | None:
+    """One transaction: check, record, maybe complete, reserve the next card."""
+    assessment_id, point = parsed
+    team_id, user_id = body["team"]["id"], body["user"]["id"]
+    now = deps.clock()
+    with deps.sessions.begin() as session:
+        assessment = assessment_for_update(assessment_id, team_id=team_id, session=session)
+        if assessment is None:
+            return None
+        service = session.get(Service, assessment.service_id)
+        assert service is not None
+        if not may_manage(SlackDirectory(client), user_id, service, deps.settings.admins):
+            raise _Refused(refusal_text(service, "answer for it"))
+        try:
+            if evidence is not None:
+                record_evidence(
+                    assessment,
+                    point,
+                    evidence[0],
+                    evidence[1],
+                    user_id=user_id,
+                    now=now,
+                    session=session,
+                )
+            elif rating is None:
+                skip_point(assessment, point, user_id=user_id, now=now, session=session)
+            else:
+                record_rating(
+                    assessment,
+                    point,
+                    rating,
+                    user_id=user_id,
+                    now=now,
+                    session=session,
+                    reason=reason,
+                )
+        except FlowError as error:
+            raise _Refused(str(error)) from None
+        completed = complete_if_done(
+            assessment, service, now=now, tz=deps.settings.timezone, session=session
+        )
+        card = reserve_next_card(assessment, now=now, session=session)
+        return Outcome(assessment, service, point, card.id if card else None, completed)
+
+
+def _after_save(deps: Deps, client: WebClient, outcome: Outcome, clicked: Posted | None) -> None:
+    refresh_card(deps, client, outcome.assessment, outcome.service, outcome.point, also=clicked)
+    if outcome.next_card is not None:
+        post_card(deps, client, outcome.next_card)
+    refresh_parent(deps, client, outcome.assessment, outcome.service)
+    if outcome.completed is not None:
+        announce_completion(deps, client, outcome.assessment, outcome.service, outcome.completed)
+
+
+def _clicked_message(body: dict[str, Any]) -> Posted | None:
+    container = body.get("container") or {}
+    if container.get("type") != "message" or container.get("is_ephemeral"):
+        return None
+    channel, ts = container.get("channel_id"), container.get("message_ts")
+    return Posted(channel, ts) if channel and ts else None
+
+
+def _tell(client: WebClient, respond: Respond, body: dict[str, Any], text: str) -> None:
+    """An ephemeral note to the clicker (a click's ack body is shown to nobody)."""
+    with tell_user_on_failure(lambda _text: None, "telling a user"):
+        channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
+            "channel_id"
+        )
+        if body.get("response_url") or "response_url" in body:
+            respond(text=text, response_type="ephemeral", replace_original=False)
+        elif channel:
+            client.chat_postEphemeral(channel=channel, user=body["user"]["id"], text=text)
+        else:
+            dm = client.conversations_open(users=body["user"]["id"])["channel"]["id"]
+            client.chat_postMessage(channel=dm, text=text)
+
+
+# --- modals for a point -----------------------------------------------------------------------
+
+
+def _open_point_modal(
+    deps: Deps, body: dict[str, Any], respond: Respond, client: WebClient, kind: str, value: str
+) -> None:
+    parsed = parse_card_value(value)
+    if parsed is None:
+        return
+    assessment_id, point = parsed
+    team_id, user_id = body["team"]["id"], body["user"]["id"]
+    with tell_user_on_failure(lambda text: _tell(client, respond, body, text), "opening a modal"):
+        with deps.sessions() as session:
+            assessment = assessment_for_update(assessment_id, team_id=team_id, session=session)
+            if assessment is None:
+                return
+            service = session.get(Service, assessment.service_id)
+            assert service is not None
+            if not may_manage(SlackDirectory(client), user_id, service, deps.settings.admins):
+                _tell(client, respond, body, refusal_text(service, "answer for it"))
+                return
+            titles = {p.number: p.title for p in assessment.points}
+            answer = current_answers(assessment.id, session=session).get(point)
+        if point not in titles:
+            return
+        clicked = _clicked_message(body)
+        metadata = card_metadata(
+            assessment_id,
+            point,
+            clicked.channel if clicked else "",
+            clicked.ts if clicked else None,
+        )
+        title = f"Point {point} · {titles[point]}"
+        if kind == ids.EVIDENCE_VIEW:
+            if answer is None:
+                _tell(client, respond, body, "Rate this point first, then add its evidence.")
+                return
+            view = build_evidence_modal(title, answer, metadata)
+        else:
+            view = build_not_applicable_modal(title, metadata)
+        client.views_open(trigger_id=body["trigger_id"], view=view)
+
+
+def _submit_point_modal(
+    deps: Deps, ack: Ack, body: dict[str, Any], client: WebClient, *, evidence: bool
+) -> None:
+    view = body["view"]
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+        parsed = (int(meta["a"]), int(meta["p"]))
+    except (ValueError, KeyError, TypeError):
+        ack()
+        return
+    clicked = Posted(meta["c"], meta["ts"]) if meta.get("c") and meta.get("ts") else None
+    if evidence:
+        note = view_state.text_value(view, "note")
+        links, problem = parse_links(view_state.text_value(view, "links"))
+        if problem:
+            ack(response_action="errors", errors={"links": problem})
+            return
+        kwargs: dict[str, Any] = {"rating": None, "evidence": (note, links)}
+    else:
+        reason = view_state.text_value(view, "reason").strip()
+        if not reason:
+            ack(response_action="errors", errors={"reason": "Say why this point doesn't apply."})
+            return
+        kwargs = {"rating": Rating.NOT_APPLICABLE, "reason": reason}
+    try:
+        outcome = _save(deps, client, body, parsed, **kwargs)
+    except DATABASE_ERRORS:
+        logger.warning("database unavailable while saving from a modal", exc_info=True)
+        ack(response_action="errors", errors={"note" if evidence else "reason": COULD_NOT_SAVE})
+        return
+    except _Refused as refused:
+        ack(response_action="errors", errors={"note" if evidence else "reason": str(refused)[:150]})
+        return
+    ack()
+    if outcome is not None:
+        _after_save(deps, client, outcome, clicked)
+
+
+def _status_change(
+    deps: Deps, ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient
+) -> None:
+    choice = (body["actions"][0].get("selected_option") or {}).get("value", "")
+    value, _, what = choice.rpartition(":")
+    if what in (ids.NOT_APPLICABLE_VIEW, "evidence"):
+        ack()
+        kind = ids.NOT_APPLICABLE_VIEW if what == ids.NOT_APPLICABLE_VIEW else ids.EVIDENCE_VIEW
+        _open_point_modal(deps, body, respond, client, kind, value)
+        return
+    parsed = parse_card_value(value)
+    if parsed is None or what not in {Rating.MET, Rating.PARTLY_MET, Rating.NOT_MET}:
+        ack()
+        return
+    try:
+        outcome = _save(deps, client, body, parsed, rating=Rating(what))
+    except DATABASE_ERRORS:
+        ack()
+        _tell(client, respond, body, COULD_NOT_SAVE)
+        return
+    except _Refused as refused:
+        ack()
+        _tell(client, respond, body, str(refused))
+        return
+    ack()
+    if outcome is None:
+        return
+    _after_save(deps, client, outcome, None)
+    with deps.sessions() as session:
+        blocks = _status_blocks(deps, session, outcome.service, deps.clock())
+    with tell_user_on_failure(lambda _t: None, "refreshing status"):
+        respond(
+            text=f"Status of {safe(outcome.service.name, 80)}", blocks=blocks, replace_original=True
+        )

@@ -1,0 +1,59 @@
+"""The `/assess` slash command: acknowledge at once, then hand over to the subcommand."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+
+from bot.blocks.help import build_help, build_unknown_subcommand
+from bot.core.permissions import is_admin
+from bot.deps import Deps
+from bot.slack.directory import SlackDirectory
+from bot.slack.errors import tell_user_on_failure
+from bot.slack.router import CommandRequest, CommandRouter
+
+logger = logging.getLogger(__name__)
+
+
+def register(app: App, deps: Deps, router: CommandRouter) -> None:
+    router.add(
+        "help",
+        lambda request: request.reply(
+            "assessbot help", build_help(list(router.subcommands.values()))
+        ),
+        usage="/assess help",
+        summary="What I do and every command",
+        example="/assess help",
+    )
+
+    @app.command("/assess")
+    def on_assess(ack: Ack, command: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        ack()
+        name, args = router.split(command.get("text", ""))
+        subcommand = router.find(name)
+        if subcommand is None:
+            respond(
+                text=f"I don't know the command '{name}'.",
+                blocks=build_unknown_subcommand(name, list(router.subcommands.values())),
+                response_type="ephemeral",
+            )
+            return
+        user_id = command["user_id"]
+        directory = SlackDirectory(client)
+        request = CommandRequest(
+            deps=deps,
+            client=client,
+            respond=respond,
+            team_id=command["team_id"],
+            user_id=user_id,
+            channel_id=command.get("channel_id", ""),
+            trigger_id=command.get("trigger_id", ""),
+            args=args,
+            text=command.get("text", ""),
+            is_admin=lambda: is_admin(user_id, directory.lookup(user_id), deps.settings.admins),
+        )
+        with tell_user_on_failure(lambda text: respond(text=text), f"/assess {name}"):
+            subcommand.handler(request)

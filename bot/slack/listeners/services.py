@@ -1,0 +1,261 @@
+"""Registering, editing, archiving and listing services."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, Respond
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.blocks import ids
+from bot.blocks.forms import build_service_modal
+from bot.blocks.kit import button, confirm_dialog, section
+from bot.blocks.portfolio import build_list
+from bot.blocks.words import day, mention
+from bot.core.commands import join_name
+from bot.core.overview import service_lines
+from bot.core.services import (
+    ServiceForm,
+    archive_service,
+    register_service,
+    update_service,
+    validate_form,
+)
+from bot.core.text import escape, safe
+from bot.deps import Deps
+from bot.slack import view_state
+from bot.slack.directory import SlackDirectory
+from bot.slack.errors import COULD_NOT_SAVE, DATABASE_ERRORS, tell_user_on_failure
+from bot.slack.lookup import may_manage, named_service, refusal_text
+from bot.slack.router import CommandRequest, CommandRouter
+from storage.service_queries import service_by_id, services_in_workspace
+
+logger = logging.getLogger(__name__)
+
+
+def register(app: App, deps: Deps, router: CommandRouter) -> None:
+    router.add(
+        "new",
+        _new,
+        usage="/assess new [name]",
+        summary="Register a service",
+        example='/assess new "Garden waste"',
+    )
+    router.add(
+        "edit",
+        _edit,
+        usage="/assess edit <service>",
+        summary="Change a service's details",
+        example="/assess edit Garden waste",
+    )
+    router.add(
+        "archive",
+        _archive,
+        usage="/assess archive <service>",
+        summary="Hide a service from lists, reminders and summaries (history kept)",
+        example="/assess archive Garden waste",
+    )
+    router.add(
+        "list",
+        _list,
+        usage="/assess list",
+        summary="Every service in this workspace",
+        example="/assess list",
+    )
+
+    @app.view(ids.SERVICE_NEW_VIEW)
+    def on_new_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        _save_service(deps, ack, body, client, editing=False)
+
+    @app.view(ids.SERVICE_EDIT_VIEW)
+    def on_edit_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+        _save_service(deps, ack, body, client, editing=True)
+
+    @app.action(ids.ARCHIVE_CONFIRM)
+    def on_archive(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+        ack()
+        with tell_user_on_failure(lambda text: respond(text=text), "archiving"):
+            _confirm_archive(deps, body, respond, client)
+
+
+def _new(request: CommandRequest) -> None:
+    view = build_service_modal(
+        request.deps.catalogue,
+        name=join_name(request.args),
+        user_id=request.user_id,
+        channel_id=request.channel_id,
+    )
+    request.client.views_open(trigger_id=request.trigger_id, view=view)
+
+
+def _edit(request: CommandRequest) -> None:
+    deps = request.deps
+    with deps.sessions() as session:
+        service = named_service(request, session, "/assess edit <service>")
+        if service is None:
+            return
+        if not may_manage(
+            SlackDirectory(request.client), request.user_id, service, deps.settings.admins
+        ):
+            request.reply(refusal_text(service, "edit it"))
+            return
+        view = build_service_modal(deps.catalogue, service=service, user_id=request.user_id)
+    request.client.views_open(trigger_id=request.trigger_id, view=view)
+
+
+def _archive(request: CommandRequest) -> None:
+    deps = request.deps
+    with deps.sessions() as session:
+        service = named_service(request, session, "/assess archive <service>")
+        if service is None:
+            return
+        if not may_manage(
+            SlackDirectory(request.client), request.user_id, service, deps.settings.admins
+        ):
+            request.reply(refusal_text(service, "archive it"))
+            return
+        name = safe(service.name, 80)
+        blocks = [
+            section(
+                f"Archive *{name}*? It disappears from lists, reminders and summaries; its "
+                "assessments stay in exports.",
+                button(
+                    "Archive",
+                    ids.ARCHIVE_CONFIRM,
+                    str(service.id),
+                    style="danger",
+                    confirm=confirm_dialog(
+                        "Archive this service?",
+                        f"{service.name[:200]} will no longer be listed or reminded about.",
+                        "Archive",
+                    ),
+                ),
+            )
+        ]
+    request.reply(f"Archive {name}?", blocks)
+
+
+def _confirm_archive(deps: Deps, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
+    team_id, user_id = body["team"]["id"], body["user"]["id"]
+    value = body["actions"][0].get("value", "")
+    if not value.isdigit():
+        return
+    with deps.sessions.begin() as session:
+        service = service_by_id(int(value), team_id=team_id, session=session)
+        if service is None or service.archived_at is not None:
+            respond(text="That service is already archived or gone.", replace_original=True)
+            return
+        if not may_manage(SlackDirectory(client), user_id, service, deps.settings.admins):
+            respond(text=refusal_text(service, "archive it"), replace_original=True)
+            return
+        archive_service(service, user_id=user_id, now=deps.clock())
+        name = safe(service.name, 80)
+    respond(text=f":file_cabinet: {name} is archived. Its history is kept.", replace_original=True)
+
+
+def _list(request: CommandRequest) -> None:
+    deps = request.deps
+    today = deps.clock().astimezone(deps.settings.timezone).date()
+    with deps.sessions() as session:
+        services = services_in_workspace(team_id=request.team_id, session=session)
+        lines = service_lines(services, catalogue=deps.catalogue, session=session)
+    request.reply(f"{len(lines)} services", build_list(lines, today))
+
+
+def form_from_view(view: dict[str, Any]) -> ServiceForm:
+    interval = view_state.selected_value(view, "interval")
+    return ServiceForm(
+        name=view_state.text_value(view, "name"),
+        description=view_state.text_value(view, "description"),
+        standard_id=view_state.selected_value(view, "standard"),
+        phase=view_state.selected_value(view, "phase"),
+        team_channel_id=view_state.selected_conversation(view, "channel"),
+        owner_ids=tuple(view_state.selected_users(view, "owners")),
+        interval_months=int(interval) if interval.isdigit() else 0,
+        last_assessed_on=view_state.selected_date(view, "last_assessed"),
+    )
+
+
+def _bot_can_post(client: WebClient, channel_id: str) -> str | None:
+    """None when the bot can post in the channel, else the inline error to show."""
+    try:
+        info = client.conversations_info(channel=channel_id)
+    except SlackApiError as error:
+        if error.response.get("error") in {"channel_not_found", "not_in_channel"}:
+            return "I can't see that channel. Invite me first: `/invite @assessbot` there."
+        raise
+    channel = info.get("channel") or {}
+    if not channel.get("is_member", False) and not channel.get("is_im", False):
+        return "I'm not in that channel yet. Invite me first: `/invite @assessbot` there."
+    return None
+
+
+def _save_service(
+    deps: Deps, ack: Ack, body: dict[str, Any], client: WebClient, *, editing: bool
+) -> None:
+    """Validate, save, then acknowledge: nothing is saved until the whole form is valid."""
+    view = body["view"]
+    team_id, user_id = body["team"]["id"], body["user"]["id"]
+    form = form_from_view(view)
+    now = deps.clock()
+    tz = deps.settings.timezone
+    try:
+        with deps.sessions.begin() as session:
+            service = None
+            if editing:
+                service_id = json.loads(view.get("private_metadata") or "{}").get("service_id")
+                service = service_by_id(int(service_id or 0), team_id=team_id, session=session)
+                if service is None or not may_manage(
+                    SlackDirectory(client), user_id, service, deps.settings.admins
+                ):
+                    ack(response_action="errors", errors={"name": "You can't edit this service."})
+                    return
+            errors = validate_form(
+                form,
+                team_id=team_id,
+                catalogue=deps.catalogue,
+                today=now.astimezone(tz).date(),
+                session=session,
+                editing=service,
+            )
+            if "channel" not in errors and form.team_channel_id:
+                problem = _bot_can_post(client, form.team_channel_id)
+                if problem:
+                    errors["channel"] = problem
+            if errors:
+                ack(response_action="errors", errors=errors)
+                return
+            if service is None:
+                service = register_service(
+                    form, team_id=team_id, user_id=user_id, now=now, tz=tz, session=session
+                )
+                phase_changed = False
+            else:
+                phase_changed = update_service(service, form, now=now, tz=tz, session=session)
+            name, channel = service.name, service.team_channel_id
+            owners = ", ".join(mention(owner) for owner in service.owner_ids)
+            due = service.next_due_on
+    except DATABASE_ERRORS:
+        logger.warning("could not save a service", exc_info=True)
+        ack(response_action="errors", errors={"name": COULD_NOT_SAVE})
+        return
+    ack()
+    if editing:
+        text = f":pencil2: {mention(user_id)} updated *{escape(name)}*."
+        if phase_changed:
+            text += f" It moved to the {form.phase} phase, so a reassessment is due now."
+    else:
+        standard = deps.catalogue.get(form.standard_id)
+        title = standard.title if standard is not None else form.standard_id
+        text = (
+            f":new: {mention(user_id)} registered *{escape(name)}* ({form.phase} phase) "
+            f"against the {escape(title)}. Owners: {owners}. Assessment due {day(due)}: "
+            f"`/assess start {escape(name)}`."
+        )
+    try:
+        client.chat_postMessage(channel=channel, text=text, blocks=[section(text)])
+    except SlackApiError as error:
+        logger.warning("could not announce service in %s: %s", channel, error.response.get("error"))

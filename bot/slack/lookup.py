@@ -1,0 +1,55 @@
+"""Finding the service a command names, and refusing politely when someone may not act on it."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from bot.blocks.words import mention
+from bot.core.commands import join_name
+from bot.core.permissions import can_manage
+from bot.core.services import NotFound, find_service
+from bot.core.text import safe
+from bot.slack.directory import SlackDirectory
+from bot.slack.router import CommandRequest
+from storage.models import Service
+
+
+def not_found_text(result: NotFound) -> str:
+    asked = safe(result.asked, 80)
+    if result.suggestions:
+        names = " or ".join(f"'{safe(name, 80)}'" for name in result.suggestions)
+        return f"No service called '{asked}'. Did you mean {names}?"
+    if result.all_names:
+        listed = ", ".join(safe(name, 80) for name in result.all_names[:30])
+        more = f" and {len(result.all_names) - 30} more" if len(result.all_names) > 30 else ""
+        return f"No service called '{asked}'. The services are: {listed}{more}."
+    return f"No service called '{asked}'. There are no services yet: `/assess new` registers one."
+
+
+def named_service(request: CommandRequest, session: Session, usage: str) -> Service | None:
+    """The service named in the arguments, or None after telling the person why not."""
+    name = join_name(request.args)
+    if not name:
+        request.reply(f"Which service? Usage: `{usage}`")
+        return None
+    found = find_service(name, team_id=request.team_id, session=session)
+    if isinstance(found, NotFound):
+        request.reply(not_found_text(found))
+        return None
+    return found
+
+
+def refusal_text(service: Service, action: str) -> str:
+    owners = ", ".join(mention(owner) for owner in service.owner_ids) or "its owners"
+    return (
+        f"Sorry, only the owners of {safe(service.name, 80)} ({owners}) or an admin can "
+        f"{action}. Ask one of them, or ask an admin to add you as an owner."
+    )
+
+
+def may_manage(
+    directory: SlackDirectory, user_id: str, service: Service, admins: frozenset[str]
+) -> bool:
+    if user_id in service.owner_ids or user_id in admins:
+        return True  # no users.info call needed
+    return can_manage(user_id, service.owner_ids, directory.lookup(user_id), admins)

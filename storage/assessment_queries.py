@@ -1,0 +1,166 @@
+"""Reading and writing assessments, answers and cards.
+
+Answers are append-only; "the current answer" is the newest row per point. Writers lock the
+assessment row first (`FOR UPDATE` on PostgreSQL; SQLite's `BEGIN IMMEDIATE` already
+serialises writers) so two people answering the last two points at once cannot both miss
+the completion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session, selectinload
+
+from storage.claims import insert_once
+from storage.models import (
+    Answer,
+    Assessment,
+    AssessmentStatus,
+    Card,
+    CardStatus,
+    Service,
+)
+
+
+def assessment_for_update(
+    assessment_id: int, *, team_id: str, session: Session
+) -> Assessment | None:
+    """The assessment, locked for this transaction, only if it is in `team_id`."""
+    return session.scalars(
+        select(Assessment)
+        .where(Assessment.id == assessment_id, Assessment.team_id == team_id)
+        .with_for_update()
+    ).one_or_none()
+
+
+def assessment_by_id(assessment_id: int, *, team_id: str, session: Session) -> Assessment | None:
+    return session.scalars(
+        select(Assessment)
+        .where(Assessment.id == assessment_id, Assessment.team_id == team_id)
+        .options(selectinload(Assessment.points))
+    ).one_or_none()
+
+
+def in_progress_assessment(service_id: int, *, session: Session) -> Assessment | None:
+    return session.scalars(
+        select(Assessment).where(
+            Assessment.service_id == service_id,
+            Assessment.status == AssessmentStatus.IN_PROGRESS,
+        )
+    ).one_or_none()
+
+
+def latest_assessment(service_id: int, *, session: Session) -> Assessment | None:
+    return session.scalars(
+        select(Assessment)
+        .where(Assessment.service_id == service_id)
+        .order_by(Assessment.id.desc())
+        .limit(1)
+    ).first()
+
+
+def previous_completed(service_id: int, *, before_id: int, session: Session) -> Assessment | None:
+    return session.scalars(
+        select(Assessment)
+        .where(
+            Assessment.service_id == service_id,
+            Assessment.id < before_id,
+            Assessment.status == AssessmentStatus.COMPLETED,
+        )
+        .order_by(Assessment.id.desc())
+        .limit(1)
+    ).first()
+
+
+def current_answers(assessment_id: int, *, session: Session) -> dict[int, Answer]:
+    """The newest answer of each answered point."""
+    newest = (
+        select(func.max(Answer.id))
+        .where(Answer.assessment_id == assessment_id)
+        .group_by(Answer.point_number)
+    )
+    rows = session.scalars(select(Answer).where(Answer.id.in_(newest)))
+    return {answer.point_number: answer for answer in rows}
+
+
+def current_answers_for(
+    assessment_ids: Sequence[int], *, session: Session
+) -> dict[int, dict[int, Answer]]:
+    """Newest answers for many assessments in one query (lists and the Home tab)."""
+    result: dict[int, dict[int, Answer]] = {assessment_id: {} for assessment_id in assessment_ids}
+    if not assessment_ids:
+        return result
+    newest = (
+        select(func.max(Answer.id))
+        .where(Answer.assessment_id.in_(assessment_ids))
+        .group_by(Answer.assessment_id, Answer.point_number)
+    )
+    for answer in session.scalars(select(Answer).where(Answer.id.in_(newest))):
+        result[answer.assessment_id][answer.point_number] = answer
+    return result
+
+
+def latest_assessments_for(
+    services: Sequence[Service], *, session: Session
+) -> dict[int, Assessment]:
+    """The latest assessment of each service, in one query."""
+    ids = [service.id for service in services]
+    if not ids:
+        return {}
+    newest = (
+        select(func.max(Assessment.id))
+        .where(Assessment.service_id.in_(ids))
+        .group_by(Assessment.service_id)
+    )
+    return {
+        assessment.service_id: assessment
+        for assessment in session.scalars(select(Assessment).where(Assessment.id.in_(newest)))
+    }
+
+
+def cards_of(assessment_id: int, *, session: Session) -> list[Card]:
+    return list(
+        session.scalars(select(Card).where(Card.assessment_id == assessment_id).order_by(Card.id))
+    )
+
+
+def reserve_card(
+    *,
+    assessment_id: int,
+    point_number: int,
+    attempt: int,
+    channel_id: str,
+    now: datetime,
+    session: Session,
+) -> int | None:
+    """Insert the card unless someone else already did; the id only for the winner."""
+    return insert_once(
+        Card,
+        {
+            "assessment_id": assessment_id,
+            "point_number": point_number,
+            "attempt": attempt,
+            "status": CardStatus.OPEN,
+            "channel_id": channel_id,
+            "reserved_at": now,
+        },
+        conflict_columns=["assessment_id", "point_number", "attempt"],
+        returning=Card.id,
+        session=session,
+    )
+
+
+def unposted_cards(assessment_id: int, *, session: Session) -> list[Card]:
+    """Cards reserved but never posted (the process died between reserve and post)."""
+    return list(
+        session.scalars(
+            select(Card).where(
+                Card.assessment_id == assessment_id,
+                Card.status == CardStatus.OPEN,
+                Card.message_ts.is_(None),
+            )
+        )
+    )

@@ -1,0 +1,51 @@
+"""Finding services, always inside one workspace."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session, selectinload
+
+from storage.models import Service
+
+
+def service_by_id(service_id: int, *, team_id: str, session: Session) -> Service | None:
+    """The service, only if it belongs to `team_id` (button values can be forged)."""
+    return session.scalars(
+        select(Service)
+        .where(Service.id == service_id, Service.team_id == team_id)
+        .options(selectinload(Service.owners))
+    ).one_or_none()
+
+
+def service_by_name(name: str, *, team_id: str, session: Session) -> Service | None:
+    return session.scalars(
+        select(Service)
+        .where(Service.team_id == team_id, Service.name_key == name_key(name))
+        .options(selectinload(Service.owners))
+    ).one_or_none()
+
+
+def services_in_workspace(
+    *, team_id: str, session: Session, include_archived: bool = False
+) -> Sequence[Service]:
+    query = select(Service).where(Service.team_id == team_id).options(selectinload(Service.owners))
+    if not include_archived:
+        query = query.where(Service.archived_at.is_(None))
+    return session.scalars(query.order_by(Service.name_key)).all()
+
+
+def service_names(*, team_id: str, session: Session) -> list[str]:
+    return list(
+        session.scalars(
+            select(Service.name)
+            .where(Service.team_id == team_id, Service.archived_at.is_(None))
+            .order_by(Service.name_key)
+        )
+    )
+
+
+def name_key(name: str) -> str:
+    """Names are unique per workspace ignoring case (and surrounding spaces)."""
+    return " ".join(name.split()).casefold()

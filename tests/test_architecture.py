@@ -1,0 +1,145 @@
+"""Keeping the repo honest: the core stays Slack-free; manifest, code and README agree."""
+
+from __future__ import annotations
+
+import ast
+import json
+import re
+from pathlib import Path
+
+import jsonschema
+import yaml
+
+from tests.harness import RunningApp
+
+ROOT = Path(__file__).resolve().parents[1]
+SLACK_PACKAGES = ("slack_bolt", "slack_sdk")
+SCHEMA = ROOT.parent / "shared" / "slack" / "manifest.schema.1.0.0.json"
+
+
+def imported_modules(path: Path) -> set[str]:
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import):
+            names.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names.add(node.module)
+    return names
+
+
+def core_files() -> list[Path]:
+    files = [
+        path
+        for package in ("bot", "storage", "standards")
+        for path in (ROOT / package).rglob("*.py")
+        if "slack" not in path.relative_to(ROOT).parts[1:2]
+    ]
+    assert len(files) > 20
+    return files
+
+
+def test_core_imports_nothing_from_slack() -> None:
+    offenders = {
+        str(path.relative_to(ROOT)): sorted(
+            name for name in imported_modules(path) if name.startswith(SLACK_PACKAGES)
+        )
+        for path in core_files()
+    }
+    assert {path: names for path, names in offenders.items() if names} == {}
+
+
+def test_slack_layer_really_is_where_slack_is_used() -> None:
+    slack_files = list((ROOT / "bot" / "slack").rglob("*.py"))
+    assert any(
+        name.startswith(SLACK_PACKAGES) for path in slack_files for name in imported_modules(path)
+    )
+
+
+def manifest() -> dict[str, object]:
+    loaded = yaml.safe_load((ROOT / "app_manifest.yml").read_text(encoding="utf-8"))
+    assert isinstance(loaded, dict)
+    return loaded
+
+
+def test_manifest_is_valid_against_slacks_schema() -> None:
+    schema = json.loads(SCHEMA.read_text(encoding="utf-8"))
+    jsonschema.validate(manifest(), schema)
+
+
+def test_manifest_has_what_the_app_needs() -> None:
+    data = manifest()
+    features = data["features"]
+    settings = data["settings"]
+    assert isinstance(features, dict) and isinstance(settings, dict)
+    assert features["bot_user"]["display_name"]
+    [command] = features["slash_commands"]
+    assert command["command"] == "/assess" and command["usage_hint"]
+    assert features["app_home"]["home_tab_enabled"] is True
+    assert settings["interactivity"]["is_enabled"] is True
+    assert settings["socket_mode_enabled"] is True
+    assert "app_home_opened" in settings["event_subscriptions"]["bot_events"]
+
+
+def test_every_manifest_command_and_event_has_a_listener(slack_app: RunningApp) -> None:
+    driver = slack_app.driver
+    data = manifest()
+    for command in data["features"]["slash_commands"]:  # type: ignore[index]
+        response = driver.command("help", user="UOWNER", command=command["command"])
+        assert response.status == 200
+    posts = slack_app.fake.response_posts()
+    assert posts and "assessbot" in json.dumps(posts[-1].body)
+    for event in data["settings"]["event_subscriptions"]["bot_events"]:  # type: ignore[index]
+        assert event == "app_home_opened"
+        response = driver.event({"type": event, "user": "UOWNER", "tab": "home"})
+        assert response.status == 200
+    assert slack_app.fake.home_view("UOWNER") is not None
+
+
+SCOPE_FOR_METHOD = {
+    "chat.postMessage": "chat:write",
+    "chat.postEphemeral": "chat:write",
+    "chat.update": "chat:write",
+    "chat.delete": "chat:write",
+    "users.info": "users:read",
+    "conversations.open": "im:write",
+    "conversations.info": "channels:read",
+    "files.getUploadURLExternal": "files:write",
+    "files.completeUploadExternal": "files:write",
+    "files_upload_v2": "files:write",
+}
+
+
+def test_every_scope_the_code_needs_is_in_the_manifest() -> None:
+    source = "\n".join(path.read_text(encoding="utf-8") for path in (ROOT / "bot").rglob("*.py"))
+    used = {
+        method
+        for method in SCOPE_FOR_METHOD
+        if re.search(r"\b" + method.replace(".", "_") + r"\(", source)
+    }
+    assert {"chat.postMessage", "users.info", "conversations.open"} <= used
+    scopes = set(manifest()["oauth_config"]["scopes"]["bot"])  # type: ignore[index]
+    assert {SCOPE_FOR_METHOD[method] for method in used} <= scopes
+    assert "commands" in scopes
+
+
+def test_readme_documents_every_subcommand_and_setting(slack_app: RunningApp) -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    subcommands = slack_app.router.subcommands
+    assert {"help", "new", "edit", "archive", "list", "start", "status"} <= set(subcommands)
+    for name in subcommands:
+        assert f"/assess {name}" in readme, f"README does not document /assess {name}"
+    for setting in (
+        "SLACK_BOT_TOKEN",
+        "SLACK_APP_TOKEN",
+        "SLACK_SIGNING_SECRET",
+        "SLACK_API_URL",
+        "DATABASE_URL",
+        "PORT",
+        "ASSESSBOT_TIMEZONE",
+        "ASSESSBOT_ADMINS",
+        "ASSESSBOT_STANDARDS_DIR",
+        "ASSESSBOT_BANK_HOLIDAYS",
+        "ASSESSBOT_TICK_MINUTES",
+    ):
+        assert setting in readme, f"README does not document {setting}"
