@@ -1,0 +1,348 @@
+"""Loading a workspace's portfolio for the leadership summary; its settings; its post claims.
+
+The portfolio is read with a fixed number of queries whatever its size (five: services,
+latest assessments, their snapshot points, their current answers, their last answer times),
+so a council with thousands of services costs the same five round trips as one with five.
+
+Claims make "one summary per channel per week" hold across replicas and restarts: inserting
+the (team, channel, scheduled_for) row is the claim, committed before anything is posted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import ColumnElement, Select, delete, func, select, update
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from bot.core.summary import (
+    DEFAULT_TIME,
+    DEFAULT_WEEKDAY,
+    CurrentAnswer,
+    LatestAssessment,
+    ServiceRecord,
+    SummarySettings,
+)
+from storage.models import (
+    Answer,
+    Assessment,
+    AssessmentPoint,
+    ClaimStatus,
+    Service,
+    SummaryPost,
+    WorkspaceSettings,
+)
+
+STALE_CLAIM_AFTER = timedelta(minutes=10)
+
+
+# --- the portfolio -----------------------------------------------------------------------
+
+
+def _counted_services(team_id: str, phases: Sequence[str]) -> list[ColumnElement[bool]]:
+    conditions = [Service.team_id == team_id, Service.archived_at.is_(None)]
+    if phases:
+        conditions.append(Service.phase.in_(list(phases)))
+    return conditions
+
+
+def _latest_assessment_ids(team_id: str, phases: Sequence[str]) -> Select[int]:
+    return (
+        select(func.max(Assessment.id))
+        .join(Service, Service.id == Assessment.service_id)
+        .where(Assessment.team_id == team_id, *_counted_services(team_id, phases))
+        .group_by(Assessment.service_id)
+    )
+
+
+def load_portfolio(
+    *, session: Session, team_id: str, phases: Sequence[str] = ()
+) -> list[ServiceRecord]:
+    """The counted services of a workspace, each with its latest assessment, in five queries."""
+    latest_ids = _latest_assessment_ids(team_id, phases)
+    points: dict[int, list[tuple[int, str]]] = {}
+    for assessment_id, number, title in session.execute(
+        select(AssessmentPoint.assessment_id, AssessmentPoint.number, AssessmentPoint.title)
+        .where(AssessmentPoint.assessment_id.in_(latest_ids))
+        .order_by(AssessmentPoint.assessment_id, AssessmentPoint.number)
+    ):
+        points.setdefault(assessment_id, []).append((number, title))
+
+    newest_answers = (
+        select(func.max(Answer.id))
+        .where(Answer.assessment_id.in_(latest_ids))
+        .group_by(Answer.assessment_id, Answer.point_number)
+    )
+    answers: dict[int, dict[int, CurrentAnswer]] = {}
+    for assessment_id, number, rating, has_text, links in session.execute(
+        select(
+            Answer.assessment_id,
+            Answer.point_number,
+            Answer.rating,
+            (func.length(func.trim(Answer.evidence)) > 0).label("has_text"),
+            Answer.evidence_links,
+        ).where(Answer.id.in_(newest_answers))
+    ):
+        evidence = bool(has_text) or any(str(link).strip() for link in links or [])
+        answers.setdefault(assessment_id, {})[number] = CurrentAnswer(rating, evidence)
+
+    last_answered: dict[int, datetime] = {}
+    for assessment_id, answered_at in session.execute(
+        select(Answer.assessment_id, func.max(Answer.answered_at))
+        .where(Answer.assessment_id.in_(latest_ids))
+        .group_by(Answer.assessment_id)
+    ):
+        last_answered[assessment_id] = answered_at
+
+    latest: dict[int, LatestAssessment] = {}
+    for row in session.execute(
+        select(
+            Assessment.id,
+            Assessment.service_id,
+            Assessment.standard_id,
+            Assessment.standard_title,
+            Assessment.status,
+            Assessment.started_at,
+            Assessment.point_count,
+        ).where(Assessment.id.in_(latest_ids))
+    ):
+        snapshot = points.get(row.id) or [
+            (number, f"Point {number}") for number in range(1, row.point_count + 1)
+        ]
+        latest[row.service_id] = LatestAssessment(
+            id=row.id,
+            standard_id=row.standard_id,
+            standard_title=row.standard_title,
+            status=row.status,
+            started_at=row.started_at,
+            last_answered_at=last_answered.get(row.id),
+            points=tuple(snapshot),
+            answers=answers.get(row.id, {}),
+        )
+
+    return [
+        ServiceRecord(
+            id=row.id,
+            name=row.name,
+            phase=row.phase,
+            standard_id=row.standard_id,
+            next_due_on=row.next_due_on,
+            latest=latest.get(row.id),
+            snoozed_until=row.snoozed_until,
+        )
+        for row in session.execute(
+            select(
+                Service.id,
+                Service.name,
+                Service.phase,
+                Service.standard_id,
+                Service.next_due_on,
+                Service.snoozed_until,
+            )
+            .where(*_counted_services(team_id, phases))
+            .order_by(Service.id)
+        )
+    ]
+
+
+# --- settings ----------------------------------------------------------------------------
+
+
+def _settings(row: WorkspaceSettings) -> SummarySettings:
+    return SummarySettings(
+        team_id=row.team_id,
+        channels=tuple(row.summary_channels or ()),
+        weekday=row.summary_weekday,
+        time=row.summary_time,
+        phases=tuple(row.summary_phases or ()),
+    )
+
+
+def get_settings(*, session: Session, team_id: str) -> SummarySettings:
+    """The workspace's settings, or the defaults (nothing configured) when never saved."""
+    row = session.get(WorkspaceSettings, team_id, populate_existing=True)
+    return SummarySettings(team_id=team_id) if row is None else _settings(row)
+
+
+def all_settings(*, session: Session) -> list[SummarySettings]:
+    rows = session.scalars(select(WorkspaceSettings).order_by(WorkspaceSettings.team_id))
+    return [_settings(row) for row in rows]
+
+
+def save_settings(
+    settings: SummarySettings, *, session: Session, updated_by: str, now: datetime
+) -> None:
+    """Insert or replace, atomically, so two admins saving at once cannot collide."""
+    values: dict[str, Any] = {
+        "summary_channels": list(settings.channels),
+        "summary_weekday": settings.weekday if 0 <= settings.weekday <= 6 else DEFAULT_WEEKDAY,
+        "summary_time": settings.time or DEFAULT_TIME,
+        "summary_phases": list(settings.phases),
+        "updated_by": updated_by,
+        "updated_at": now,
+    }
+    statement = (
+        _insert(session)(WorkspaceSettings)
+        .values(team_id=settings.team_id, **values)
+        .on_conflict_do_update(index_elements=["team_id"], set_=values)
+    )
+    session.execute(statement)
+
+
+# --- claims ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Claim:
+    post_id: int
+    reclaimed: bool = False  # taken over from a stale claim: its holder may have posted
+
+
+def _insert(session: Session) -> Any:
+    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+
+
+def claim_scheduled(
+    *,
+    session: Session,
+    team_id: str,
+    channel_id: str,
+    scheduled_for: datetime,
+    now: datetime,
+    claimed_by: str,
+    stale_after: timedelta = STALE_CLAIM_AFTER,
+) -> Claim | None:
+    """Claim this week's summary for a channel; None when someone else has it (or sent it)."""
+    statement = (
+        _insert(session)(SummaryPost)
+        .values(
+            team_id=team_id,
+            channel_id=channel_id,
+            scheduled_for=scheduled_for,
+            status=ClaimStatus.CLAIMED,
+            claimed_at=now,
+            claimed_by=claimed_by,
+            figures={},
+        )
+        .on_conflict_do_nothing(index_elements=["team_id", "channel_id", "scheduled_for"])
+        .returning(SummaryPost.id)
+    )
+    post_id = session.execute(statement).scalar_one_or_none()
+    if post_id is not None:
+        return Claim(post_id)
+    existing = session.execute(
+        select(
+            SummaryPost.id, SummaryPost.status, SummaryPost.claimed_at, SummaryPost.claimed_by
+        ).where(
+            SummaryPost.team_id == team_id,
+            SummaryPost.channel_id == channel_id,
+            SummaryPost.scheduled_for == scheduled_for,
+        )
+    ).one_or_none()
+    if existing is None or existing.status != ClaimStatus.CLAIMED:
+        return None
+    if now - existing.claimed_at <= stale_after:
+        return None
+    taken = session.execute(
+        update(SummaryPost)
+        .where(
+            SummaryPost.id == existing.id,
+            SummaryPost.status == ClaimStatus.CLAIMED,
+            SummaryPost.claimed_at == existing.claimed_at,
+            SummaryPost.claimed_by == existing.claimed_by,
+        )
+        .values(claimed_at=now, claimed_by=claimed_by)
+        .execution_options(synchronize_session=False)
+    )
+    return Claim(existing.id, reclaimed=True) if _rowcount(taken) == 1 else None
+
+
+def _rowcount(result: Any) -> int:
+    return int(result.rowcount)
+
+
+def claim_extra(
+    *, session: Session, team_id: str, channel_id: str, now: datetime, claimed_by: str
+) -> int:
+    """An extra post (from /assess summary): never collides, never a trend baseline."""
+    post = SummaryPost(
+        team_id=team_id,
+        channel_id=channel_id,
+        scheduled_for=None,
+        status=ClaimStatus.CLAIMED,
+        claimed_at=now,
+        claimed_by=claimed_by,
+        figures={},
+    )
+    session.add(post)
+    session.flush()
+    return post.id
+
+
+def mark_sent(
+    post_id: int,
+    *,
+    session: Session,
+    now: datetime,
+    message_ts: str | None,
+    figures: dict[str, Any],
+) -> None:
+    session.execute(
+        update(SummaryPost)
+        .where(SummaryPost.id == post_id)
+        .values(status=ClaimStatus.SENT, sent_at=now, message_ts=message_ts, figures=figures)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def release(post_id: int, *, session: Session) -> None:
+    """Give a claim back after Slack refused the post, so a later tick can try again."""
+    session.execute(
+        delete(SummaryPost)
+        .where(SummaryPost.id == post_id, SummaryPost.status == ClaimStatus.CLAIMED)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def other_scheduled_post_in_week(
+    *,
+    session: Session,
+    team_id: str,
+    channel_id: str,
+    week: tuple[datetime, datetime],
+    scheduled_for: datetime,
+) -> bool:
+    """A scheduled post this week at another time (the schedule changed after it went out)."""
+    start, end = week
+    found = session.scalar(
+        select(SummaryPost.id)
+        .where(
+            SummaryPost.team_id == team_id,
+            SummaryPost.channel_id == channel_id,
+            SummaryPost.scheduled_for >= start,
+            SummaryPost.scheduled_for < end,
+            SummaryPost.scheduled_for != scheduled_for,
+        )
+        .limit(1)
+    )
+    return found is not None
+
+
+def previous_figures(
+    *, session: Session, team_id: str, channel_id: str, before: datetime | None = None
+) -> dict[str, Any] | None:
+    """The figures of the last scheduled summary sent to the channel (the trend baseline)."""
+    statement = select(SummaryPost.figures).where(
+        SummaryPost.team_id == team_id,
+        SummaryPost.channel_id == channel_id,
+        SummaryPost.status == ClaimStatus.SENT,
+        SummaryPost.scheduled_for.is_not(None),
+    )
+    if before is not None:
+        statement = statement.where(SummaryPost.scheduled_for < before)
+    figures = session.scalar(statement.order_by(SummaryPost.scheduled_for.desc()).limit(1))
+    return dict(figures) if figures else None
