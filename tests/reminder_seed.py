@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-from datetime import UTC, date, datetime
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from datetime import UTC, date, datetime, timedelta
+from functools import lru_cache
 
+from slack_sdk import WebClient
+from slack_sdk.http_retry.builtin_handlers import (
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
 from sqlalchemy.orm import Session
 
+from bot.clock import Clock
+from bot.config import load_settings
 from bot.core.due import DueReason
+from bot.deps import Deps
+from standards import Catalogue, load_catalogue
+from storage.db import make_engine, session_factory
 from storage.models import Answer, Assessment, AssessmentPoint, Service, ServiceOwner
+from tests.fakeslack import FakeSlack
 
 REGISTERED = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
 
@@ -94,3 +107,83 @@ def add_assessment(
         )
     session.flush()
     return assessment
+
+
+# --- the job against the fake Slack ----------------------------------------------------------
+
+
+class FakeClock:
+    """A clock the test moves by hand."""
+
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **kwargs: float) -> None:
+        self.now += timedelta(**kwargs)
+
+
+def slack_client(api_url: str) -> WebClient:
+    """The client the brief prescribes for tests: 429s and 5xx retried like production."""
+    return WebClient(
+        token="xoxb-test",
+        base_url=api_url,
+        retry_handlers=[
+            RateLimitErrorRetryHandler(max_retry_count=5),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+def job_env(api_url: str, database_url: str) -> dict[str, str]:
+    return {
+        "SLACK_BOT_TOKEN": "xoxb-test",
+        "SLACK_SIGNING_SECRET": "test-signing-secret",
+        "SLACK_API_URL": api_url,
+        "DATABASE_URL": database_url,
+        "ASSESSBOT_TIMEZONE": "Europe/London",
+        "ASSESSBOT_ADMINS": "UADMIN",
+    }
+
+
+@lru_cache(maxsize=1)
+def catalogue() -> Catalogue:
+    return load_catalogue(None)
+
+
+def job_deps(api_url: str, database_url: str, clock: Clock, *, process_name: str = "test") -> Deps:
+    settings = load_settings(job_env(api_url, database_url))
+    engine = make_engine(database_url)
+    return Deps(
+        settings=settings,
+        engine=engine,
+        sessions=session_factory(engine),
+        catalogue=catalogue(),
+        clock=clock,
+        process_name=process_name,
+    )
+
+
+def delivered(fake: FakeSlack, users: Iterable[str]) -> Counter[tuple[str, int, str, str]]:
+    """(channel, service id, stage, occurrence) of every nudge in every message the bot posted.
+
+    DMs are reported by user id (the fake keeps them in the bot's IM channel with the user).
+    """
+    ims: dict[str, str] = {}
+    for user in users:
+        im = fake.im_channel(user)
+        if im is not None:
+            ims[im] = user
+    found: Counter[tuple[str, int, str, str]] = Counter()
+    for post in fake.all_posts():
+        if post["kind"] != "message":
+            continue
+        for block in post.get("blocks") or []:
+            block_id = str(block.get("block_id", ""))
+            if block_id.startswith("nudge:"):
+                _, service_id, stage, occurrence = block_id.split(":", 3)
+                channel = ims.get(str(post["channel"]), str(post["channel"]))
+                found[(channel, int(service_id), stage, occurrence)] += 1
+    return found
