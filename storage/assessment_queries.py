@@ -62,17 +62,17 @@ def latest_assessment(service_id: int, *, session: Session) -> Assessment | None
     ).first()
 
 
-def previous_completed(service_id: int, *, before_id: int, session: Session) -> Assessment | None:
-    return session.scalars(
-        select(Assessment)
-        .where(
-            Assessment.service_id == service_id,
-            Assessment.id < before_id,
-            Assessment.status == AssessmentStatus.COMPLETED,
-        )
-        .order_by(Assessment.id.desc())
-        .limit(1)
-    ).first()
+def previous_completed(
+    service_id: int, *, before_id: int | None = None, session: Session
+) -> Assessment | None:
+    """The newest completed assessment (before `before_id`, when given)."""
+    query = select(Assessment).where(
+        Assessment.service_id == service_id,
+        Assessment.status == AssessmentStatus.COMPLETED,
+    )
+    if before_id is not None:
+        query = query.where(Assessment.id < before_id)
+    return session.scalars(query.order_by(Assessment.id.desc()).limit(1)).first()
 
 
 def current_answers(assessment_id: int, *, session: Session) -> dict[int, Answer]:

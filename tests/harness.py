@@ -3,9 +3,12 @@ talking to the fake Slack. Tests drive it with signed requests through the Slack
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from typing import Any
 from datetime import UTC, datetime, timedelta
 
 from bot.config import load_settings
@@ -16,7 +19,7 @@ from bot.slack.router import CommandRouter
 from bot.slack.server import HttpServer, build_wsgi
 from standards import load_catalogue
 from storage.db import make_engine, session_factory
-from tests.driver import SlackDriver
+from tests.driver import Response, SlackDriver
 from tests.fakeslack import FakeSlack
 
 SIGNING_SECRET = "test-signing-secret"
@@ -59,12 +62,54 @@ def populate(fake: FakeSlack) -> None:
     fake.add_channel(NOT_JOINED, "random", is_member=False)
 
 
+class InflightExecutor(ThreadPoolExecutor):
+    """Bolt's listener pool, counting work still running after the ack went back to Slack."""
+
+    def __init__(self) -> None:
+        super().__init__(max_workers=10, thread_name_prefix="listener")
+        self._inflight = 0
+        self._idle = threading.Condition()
+
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
+        with self._idle:
+            self._inflight += 1
+
+        def run() -> Any:
+            try:
+                return fn(*args, **kwargs)
+            finally:
+                with self._idle:
+                    self._inflight -= 1
+                    self._idle.notify_all()
+
+        return super().submit(run)
+
+    def wait_idle(self, timeout: float = 15.0) -> None:
+        with self._idle:
+            if not self._idle.wait_for(lambda: self._inflight == 0, timeout=timeout):
+                raise TimeoutError(f"{self._inflight} listeners still running after {timeout}s")
+
+
+class SettlingDriver(SlackDriver):
+    """The driver, waiting after each request until the app has finished what it started,
+    so a test reads the fake Slack only once the app's follow-up calls have landed."""
+
+    def __init__(self, url: str, fake: FakeSlack, executor: InflightExecutor) -> None:
+        super().__init__(url, SIGNING_SECRET, fake)
+        self._executor = executor
+
+    def _deliver(self, *args: Any, **kwargs: Any) -> Response:
+        response = super()._deliver(*args, **kwargs)
+        self._executor.wait_idle()
+        return response
+
+
 @dataclass
 class RunningApp:
     fake: FakeSlack
     deps: Deps
     server: HttpServer
-    driver: SlackDriver
+    driver: SettlingDriver
     clock: FakeClock
     router: CommandRouter
 
@@ -106,13 +151,34 @@ def running_app(
         process_name="test",
     )
     router = CommandRouter()
-    app = build_app(deps, build_web_client(settings), router)
+    executor = InflightExecutor()
+    app = build_app(deps, build_web_client(settings), router, listener_executor=executor)
     server = HttpServer(build_wsgi(app, engine), port=0, host="127.0.0.1")
     thread = server.serve_in_thread()
     try:
         url = f"http://127.0.0.1:{server.port}"
-        yield RunningApp(fake, deps, server, SlackDriver(url, SIGNING_SECRET, fake), clock, router)
+        yield RunningApp(fake, deps, server, SettlingDriver(url, fake, executor), clock, router)
+        assert_slack_accepted_everything(fake)
     finally:
         server.stop()
         thread.join(timeout=5)
+        executor.shutdown(wait=True)
         engine.dispose()
+
+
+BLOCK_ERRORS = {"invalid_blocks", "invalid_arguments", "msg_too_long", "invalid_blocks_format"}
+
+
+def assert_slack_accepted_everything(fake: FakeSlack) -> None:
+    """Every message, modal and Home view the app sent passed the fake's Block Kit checks."""
+    refused = [
+        (call.method, call.response)
+        for call in fake.calls
+        if call.response is not None and call.response.get("error") in BLOCK_ERRORS
+    ]
+    refused += [
+        ("response_url", post.error)
+        for post in fake.response_posts(include_rejected=True)
+        if not post.accepted and post.error not in {"used_url", "expired_url"}
+    ]
+    assert refused == [], f"Slack would have refused: {refused}"

@@ -109,7 +109,11 @@ def _status_point(assessment_id: int, number: int, title: str, answer: Answer | 
             "text": f"{rating_icon(answer.rating if answer else None)} *{number}. "
             f"{safe(title, 150)}*\n{detail}",
         },
-        "accessory": {"type": "overflow", "action_id": ids.STATUS_CHANGE, "options": menu},
+        "accessory": {
+            "type": "overflow",
+            "action_id": f"{ids.STATUS_CHANGE}_{number}",
+            "options": menu,
+        },
     }
 
 

@@ -8,6 +8,7 @@ failed signature checks, and bodies hold what people typed.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import Executor
 from typing import Any
 
 from slack_bolt import App
@@ -22,7 +23,12 @@ logger = logging.getLogger(__name__)
 FEATURES = (services, assessment, events)
 
 
-def build_app(deps: Deps, client: WebClient, router: CommandRouter | None = None) -> App:
+def build_app(
+    deps: Deps,
+    client: WebClient,
+    router: CommandRouter | None = None,
+    listener_executor: Executor | None = None,
+) -> App:
     logging.getLogger("slack_bolt").setLevel(logging.WARNING)
     app = App(
         client=client,
@@ -32,6 +38,7 @@ def build_app(deps: Deps, client: WebClient, router: CommandRouter | None = None
         token_verification_enabled=True,
         process_before_response=False,
         logger=logging.getLogger("assessbot.bolt"),
+        listener_executor=listener_executor,
     )
     router = router if router is not None else CommandRouter()
     for feature in (*FEATURES, *optional_features()):

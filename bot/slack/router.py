@@ -6,6 +6,7 @@ subcommands in the feature's own module and gives help a single list to print.
 
 from __future__ import annotations
 
+import html
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -66,7 +67,8 @@ class CommandRouter:
 
     def split(self, text: str) -> tuple[str, list[str]]:
         """The subcommand name and its arguments (quoted names kept whole)."""
-        words = parse_arguments(text)
+        # Slack escapes &, < and > in command text; people typed the plain characters.
+        words = parse_arguments(html.unescape(text))
         if not words:
             return "help", []
         return words[0].casefold(), words[1:]

@@ -44,7 +44,7 @@ def start_or_resume(
         if not may_manage(SlackDirectory(client), user_id, service, deps.settings.admins):
             return refusal_text(service, "start an assessment")
         running = in_progress_assessment(service.id, session=session)
-        previous = previous_completed(service.id, before_id=2**62, session=session)
+        previous = previous_completed(service.id, session=session)
     name = safe(service.name, 80)
     if running is not None:
         return _resume(deps, client, running, service, name)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -93,7 +94,7 @@ def register(app: App, deps: Deps, router: CommandRouter) -> None:
             deps, body, respond, client, ids.EVIDENCE_VIEW, body["actions"][0].get("value", "")
         )
 
-    @app.action(ids.STATUS_CHANGE)
+    @app.action(re.compile(rf"^{ids.STATUS_CHANGE}_\d+$"))
     def on_status_change(
         ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient
     ) -> None:
