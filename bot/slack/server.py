@@ -17,6 +17,7 @@ from slack_bolt import App
 from slack_bolt.adapter.socket_mode import SocketModeHandler
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from sqlalchemy import Engine
+from waitress import wasyncore
 from waitress.server import create_server
 
 from storage.db import database_answers
@@ -24,6 +25,7 @@ from storage.db import database_answers
 logger = logging.getLogger(__name__)
 
 SERVER_THREADS = 16
+LOOP_TIMEOUT_SECONDS = 1.0
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 
@@ -46,11 +48,18 @@ def build_wsgi(app: App, engine: Engine) -> WsgiApp:
 
 
 class HttpServer:
-    """waitress, bound to a port, stoppable from a signal handler or a test."""
+    """waitress, bound to a port, stoppable from a signal handler or another thread.
+
+    waitress's own `run()` can only be stopped by KeyboardInterrupt in its thread; we drive its
+    event loop ourselves (on a map we own) so `stop()` is safe from anywhere and in-flight
+    requests are finished before the process exits.
+    """
 
     def __init__(self, wsgi: WsgiApp, port: int, host: str = "0.0.0.0") -> None:
+        self._map: dict[int, Any] = {}
+        self._stopping = threading.Event()
         self._server = create_server(
-            wsgi, host=host, port=port, threads=SERVER_THREADS, ident="assessbot"
+            wsgi, map=self._map, host=host, port=port, threads=SERVER_THREADS, ident="assessbot"
         )
 
     @property
@@ -58,10 +67,16 @@ class HttpServer:
         return int(self._server.effective_port)  # type: ignore[union-attr]
 
     def serve_forever(self) -> None:
-        self._server.run()
+        try:
+            while not self._stopping.is_set():
+                wasyncore.loop(timeout=LOOP_TIMEOUT_SECONDS, map=self._map, count=1)
+        finally:
+            self._server.task_dispatcher.shutdown()
+            self._server.close()
 
     def stop(self) -> None:
-        self._server.close()
+        self._stopping.set()
+        self._server.pull_trigger()  # type: ignore[union-attr]
 
     def serve_in_thread(self) -> threading.Thread:
         thread = threading.Thread(target=self.serve_forever, name="http", daemon=True)

@@ -1,0 +1,65 @@
+"""The command line, called the way an operator would (in-process, through `main`)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import inspect
+
+from bot.cli import main
+from storage.db import make_engine
+from storage.migrate import current_revision, head_revision
+
+DATA = Path(__file__).parent / "data" / "standards"
+
+
+def test_standards_check_reports_every_mistake_with_file_and_point(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    broken = DATA / "three-mistakes.yml"
+    assert main(["standards", "check", str(broken)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert f"{broken}: point 2: title: must not be empty" in lines
+    assert f"{broken}: point 3: guidance: unknown key" in lines
+    assert any(line.startswith(f"{broken}: point 1: number: used more than once") for line in lines)
+
+
+def test_standards_check_accepts_a_good_file(capsys: pytest.CaptureFixture[str]) -> None:
+    good = Path(__file__).parents[1] / "standards" / "nhs.yml"
+    assert main(["standards", "check", str(good)]) == 0
+    assert "ok" in capsys.readouterr().out
+
+
+def test_standards_list(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ASSESSBOT_STANDARDS_DIR", raising=False)
+    assert main(["standards", "list"]) == 0
+    out = capsys.readouterr().out
+    for standard_id, points in (("lgdss", 15), ("govuk-2019", 14), ("gds-2015", 18), ("nhs", 17)):
+        assert any(
+            line.startswith(standard_id) and f"{points} points" in line for line in out.splitlines()
+        ), out
+
+
+def test_a_broken_extra_standard_stops_with_its_name(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "ours.yml").write_text("id: ours\ntitle: ''\n", encoding="utf-8")
+    monkeypatch.setenv("ASSESSBOT_STANDARDS_DIR", str(tmp_path))
+    assert main(["standards", "list"]) == 2
+    assert "ours.yml" in capsys.readouterr().err
+
+
+def test_db_upgrade_creates_the_schema(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    url = f"sqlite:///{tmp_path / 'fresh.db'}"
+    monkeypatch.setenv("DATABASE_URL", url)
+    assert main(["db", "upgrade"]) == 0
+    engine = make_engine(url)
+    assert {"services", "answers", "nudges"} <= set(inspect(engine).get_table_names())
+    assert current_revision(engine) == head_revision()
+    assert main(["db", "upgrade"]) == 0
+    engine.dispose()
