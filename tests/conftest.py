@@ -161,3 +161,21 @@ def slack_app_each_db(database_url: str, fake_slack: FakeSlack) -> Iterator[Runn
 
     with running_app(database_url, fake_slack) as running:
         yield running
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Say plainly how many storage tests ran on each backend (CI must show both)."""
+    counts = {"sqlite": 0, "postgres": 0}
+    for report in terminalreporter.stats.get("passed", []):
+        for backend in counts:
+            if f"[{backend}" in report.nodeid or f"-{backend}]" in report.nodeid:
+                counts[backend] += 1
+    skipped = [
+        report
+        for report in terminalreporter.stats.get("skipped", [])
+        if "postgres" in report.nodeid
+    ]
+    terminalreporter.write_line(
+        f"database backends: {counts['sqlite']} tests passed on SQLite, "
+        f"{counts['postgres']} on PostgreSQL ({len(skipped)} PostgreSQL tests skipped)"
+    )
