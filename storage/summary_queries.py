@@ -308,28 +308,24 @@ def release(post_id: int, *, session: Session) -> None:
     )
 
 
-def other_scheduled_post_in_week(
-    *,
-    session: Session,
-    team_id: str,
-    channel_id: str,
-    week: tuple[datetime, datetime],
-    scheduled_for: datetime,
-) -> bool:
-    """A scheduled post this week at another time (the schedule changed after it went out)."""
+def scheduled_posts_in_week(
+    *, session: Session, team_id: str, channel_id: str, week: tuple[datetime, datetime]
+) -> list[datetime]:
+    """When this week's scheduled posts (sent or claimed) were due: "already done this week"
+    holds even when the schedule moved after a post went out."""
     start, end = week
-    found = session.scalar(
-        select(SummaryPost.id)
-        .where(
-            SummaryPost.team_id == team_id,
-            SummaryPost.channel_id == channel_id,
-            SummaryPost.scheduled_for >= start,
-            SummaryPost.scheduled_for < end,
-            SummaryPost.scheduled_for != scheduled_for,
+    return list(
+        session.scalars(
+            select(SummaryPost.scheduled_for)
+            .where(
+                SummaryPost.team_id == team_id,
+                SummaryPost.channel_id == channel_id,
+                SummaryPost.scheduled_for >= start,
+                SummaryPost.scheduled_for < end,
+            )
+            .order_by(SummaryPost.scheduled_for)
         )
-        .limit(1)
     )
-    return found is not None
 
 
 def previous_figures(

@@ -26,10 +26,10 @@ from storage.summary_queries import (
     get_settings,
     load_portfolio,
     mark_sent,
-    other_scheduled_post_in_week,
     previous_figures,
     release,
     save_settings,
+    scheduled_posts_in_week,
 )
 from tests.summary_seed import (
     NOW,
@@ -239,19 +239,20 @@ def test_extra_posts_never_collide_and_never_become_the_baseline(
         assert previous_figures(session=session, team_id="T2", channel_id="C_LEAD") is None
 
 
-def test_a_post_this_week_at_another_time_counts(sessions: sessionmaker[Session]) -> None:
+def test_posts_this_week_are_found_whatever_their_time(sessions: sessionmaker[Session]) -> None:
     monday = scheduled_instant(NOW, 0, "09:00", LONDON)
-    wednesday = scheduled_instant(NOW, 2, "09:00", LONDON)
-    week = week_bounds(NOW, LONDON)
     assert _claim(sessions, timedelta(0), "a") is not None
     with sessions() as session:
-        kwargs = {"session": session, "team_id": TEAM, "channel_id": "C_LEAD", "week": week}
-        assert other_scheduled_post_in_week(scheduled_for=wednesday, **kwargs)
-        assert not other_scheduled_post_in_week(scheduled_for=monday, **kwargs)
+        found = scheduled_posts_in_week(
+            session=session, team_id=TEAM, channel_id="C_LEAD", week=week_bounds(NOW, LONDON)
+        )
+        assert found == [monday]
         next_week = week_bounds(NOW + timedelta(days=7), LONDON)
-        kwargs["week"] = next_week
-        assert not other_scheduled_post_in_week(
-            scheduled_for=scheduled_instant(NOW + timedelta(days=7), 0, "09:00", LONDON), **kwargs
+        assert not scheduled_posts_in_week(
+            session=session, team_id=TEAM, channel_id="C_LEAD", week=next_week
+        )
+        assert not scheduled_posts_in_week(
+            session=session, team_id=TEAM, channel_id="C_EXEC", week=week_bounds(NOW, LONDON)
         )
 
 
