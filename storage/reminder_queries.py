@@ -165,24 +165,22 @@ def _in_progress_by_service(
 
 
 def load_nudge_states(
-    *, session: Session, keys: Collection[NudgeKey]
+    *, session: Session, service_ids: Collection[int], due_dates: Collection[date]
 ) -> dict[NudgeKey, NudgeState]:
-    """The claims that already exist for `keys` (one query), so a tick skips what is done."""
-    if not keys:
+    """The claims of these services for these due dates (one query), so a tick skips done work."""
+    if not service_ids or not due_dates:
         return {}
     rows = session.scalars(
         select(Nudge).where(
-            Nudge.service_id.in_({key.service_id for key in keys}),
-            Nudge.due_on.in_({key.due_on for key in keys}),
+            Nudge.service_id.in_(set(service_ids)), Nudge.due_on.in_(set(due_dates))
         )
     ).all()
-    wanted = set(keys)
-    states: dict[NudgeKey, NudgeState] = {}
-    for row in rows:
-        key = NudgeKey(row.service_id, row.stage, row.due_on, row.occurrence, row.recipient)
-        if key in wanted:
-            states[key] = NudgeState(row.id, row.status, row.claimed_at, row.attempts)
-    return states
+    return {
+        NudgeKey(row.service_id, row.stage, row.due_on, row.occurrence, row.recipient): NudgeState(
+            row.id, row.status, row.claimed_at, row.attempts
+        )
+        for row in rows
+    }
 
 
 # --- claims --------------------------------------------------------------------------------

@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, timedelta
-from functools import lru_cache
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Barrier
+from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
@@ -18,12 +22,13 @@ from bot.clock import Clock
 from bot.config import load_settings
 from bot.core.due import DueReason
 from bot.deps import Deps
-from standards import Catalogue, load_catalogue
+from standards import Catalogue
 from storage.db import make_engine, session_factory
 from storage.models import Answer, Assessment, AssessmentPoint, Service, ServiceOwner
 from tests.fakeslack import FakeSlack
 
 REGISTERED = datetime(2026, 11, 2, 10, 0, tzinfo=UTC)
+PROCESS_TEST_NOW = datetime(2027, 1, 19, 10, 0, tzinfo=UTC)  # a Tuesday morning in London
 
 
 def add_service(
@@ -148,11 +153,6 @@ def job_env(api_url: str, database_url: str) -> dict[str, str]:
     }
 
 
-@lru_cache(maxsize=1)
-def catalogue() -> Catalogue:
-    return load_catalogue(None)
-
-
 def job_deps(api_url: str, database_url: str, clock: Clock, *, process_name: str = "test") -> Deps:
     settings = load_settings(job_env(api_url, database_url))
     engine = make_engine(database_url)
@@ -160,7 +160,7 @@ def job_deps(api_url: str, database_url: str, clock: Clock, *, process_name: str
         settings=settings,
         engine=engine,
         sessions=session_factory(engine),
-        catalogue=catalogue(),
+        catalogue=Catalogue(()),  # the tick never reads a standard
         clock=clock,
         process_name=process_name,
     )
@@ -187,3 +187,30 @@ def delivered(fake: FakeSlack, users: Iterable[str]) -> Counter[tuple[str, int, 
                 channel = ims.get(str(post["channel"]), str(post["channel"]))
                 found[(channel, int(service_id), stage, occurrence)] += 1
     return found
+
+
+def tick_in_process(
+    api_url: str, database_url: str, name: str, barrier: Barrier, results: Queue[dict[str, Any]]
+) -> None:
+    """A replica for the two-process test: its own interpreter, engine, pool and WebClient,
+    then one tick at the same moment as its sibling. Lives here, not in the test module, so
+    the spawned interpreter need not import pytest."""
+    from bot.slack.reminder_job import run_reminders_tick
+
+    deps = job_deps(api_url, database_url, FakeClock(PROCESS_TEST_NOW), process_name=name)
+    client = slack_client(api_url)
+    barrier.wait(timeout=30)
+    started = time.monotonic()
+    report = run_reminders_tick(deps, client)
+    deps.engine.dispose()
+    results.put(
+        {
+            "name": name,
+            "pid": os.getpid(),
+            "sent": report.sent,
+            "messages": report.messages,
+            "lost_races": report.lost_races,
+            "released": report.released,
+            "seconds": round(time.monotonic() - started, 2),
+        }
+    )

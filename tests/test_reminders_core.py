@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from bot.core.due import DueReason, add_months
 from bot.core.people import Person
@@ -21,6 +23,7 @@ from bot.core.reminders import (
     due_stage,
     flagged_overdue,
     group_deliveries,
+    is_settled,
     plan_nudges,
     snooze_until,
 )
@@ -263,9 +266,15 @@ class Life:
         self.service = subject
         self.sent: dict[NudgeKey, datetime] = {}
         self.texts: dict[NudgeKey, str] = {}
+        self.settled_ticks = 0
 
     def tick(self, now: datetime) -> None:
-        for nudge in plan_nudges([self.service], now, PEOPLE, HOURS):
+        planned = plan_nudges([self.service], now, PEOPLE, HOURS)
+        if is_settled(self.service, now, HOURS, self.sent.__contains__):
+            # The shortcut that spares Slack lookups must never hide an unsent nudge.
+            assert all(nudge.key in self.sent for nudge in planned), (now, planned)
+            self.settled_ticks += 1
+        for nudge in planned:
             if nudge.key not in self.sent:
                 self.sent[nudge.key] = now
                 self.texts[nudge.key] = nudge.what
@@ -380,4 +389,75 @@ def test_a_year_of_nudges_for_a_new_york_owner() -> None:
         *((date(2027, 10, 1), str(n)) for n in (5, 6, 7)),
     }
     assert all(when.tzinfo is not None for when in life.sent.values())
+    # Most ticks need no Slack lookups; the leaver's DMs never go out, so while a stage is
+    # current the service stays unsettled (the directory's cache absorbs those lookups).
+    assert life.settled_ticks > 0.7 * 365 * 24 * 4
     assert min(life.sent.values()).astimezone(UTC) > registered
+
+
+def test_settled_services_need_no_lookups_but_ownerless_ones_always_do() -> None:
+    now = at("2027-01-20", "10:00")
+    subject = service(owner_ids=("ULDN", "UNY"))
+    sent: set[NudgeKey] = set()
+    assert not is_settled(subject, now, HOURS, sent.__contains__)
+    sent |= {n.key for n in plan_nudges([subject], now, PEOPLE, HOURS)}
+    # New York is not at work yet, so its DM is still to come.
+    assert not is_settled(subject, now, HOURS, sent.__contains__)
+    sent.add(NudgeKey(7, "due", date(2027, 1, 20), "0", "UNY"))
+    assert is_settled(subject, now, HOURS, sent.__contains__)
+    assert not is_settled(replace(subject, owner_ids=()), now, HOURS, sent.__contains__)
+    assert is_settled(replace(subject, archived=True), now, HOURS, lambda _: False)
+    far = replace(subject, next_due_on=date(2027, 6, 1))
+    assert is_settled(far, now, HOURS, lambda _: False)
+    # On a Saturday nobody anywhere can be nudged, so no lookups at all.
+    assert is_settled(subject, at("2027-01-23", "12:00"), HOURS, lambda _: False)
+
+
+ZONES = [
+    "Pacific/Kiritimati",  # UTC+14
+    "Pacific/Auckland",
+    "Asia/Kolkata",
+    "Europe/London",
+    "America/New_York",
+    "America/Los_Angeles",
+    "Pacific/Pago_Pago",  # UTC−11
+]
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    minutes=st.integers(0, 366 * 24 * 60),
+    due_offset=st.integers(-40, 20),
+    zones=st.lists(st.sampled_from(ZONES), min_size=1, max_size=3),
+    stalled_days=st.one_of(st.none(), st.integers(10, 30)),
+    data=st.data(),
+)
+def test_settled_never_hides_an_unsent_nudge(
+    minutes: int,
+    due_offset: int,
+    zones: list[str],
+    stalled_days: int | None,
+    data: st.DataObject,
+) -> None:
+    now = datetime(2027, 1, 1, tzinfo=UTC) + timedelta(minutes=minutes)
+    owners = [Person(id=f"U{n}", name=f"P{n}", tz=zone) for n, zone in enumerate(zones)]
+    work = None
+    if stalled_days is not None:
+        last = now - timedelta(days=stalled_days)
+        work = InProgress(1, last - timedelta(days=1), last, 3, 15)
+    subject = service(
+        owner_ids=tuple(p.id for p in owners),
+        next_due_on=now.date() + timedelta(days=due_offset),
+        in_progress=work,
+    )
+    # Every key any owner in any timezone could be sent now: the settled check's world.
+    everything: set[NudgeKey] = set()
+    for zone in ZONES:
+        anywhere = {p.id: replace(p, tz=zone) for p in owners}
+        everything |= {n.key for n in plan_nudges([subject], now, anywhere, HOURS)}
+    done = set(data.draw(st.lists(st.sampled_from(sorted(everything))))) if everything else set()
+    people: dict[str, Person | None] = {p.id: p for p in owners}
+    planned = {n.key for n in plan_nudges([subject], now, people, HOURS)}
+    for sent in (done, everything):
+        if is_settled(subject, now, HOURS, sent.__contains__):
+            assert planned <= sent

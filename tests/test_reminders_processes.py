@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import multiprocessing
 import os
-import time
 from collections import Counter
 from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from multiprocessing.queues import Queue
-from multiprocessing.synchronize import Barrier
 from typing import Any
 
 import pytest
@@ -23,39 +21,14 @@ from storage.db import make_engine, session_factory
 from storage.migrate import upgrade
 from tests.conftest import create_postgres_database, drop_postgres_database
 from tests.fakeslack import FakeSlack
-from tests.reminder_seed import FakeClock, add_service, delivered, job_deps, slack_client
+from tests.reminder_seed import PROCESS_TEST_NOW, add_service, delivered, tick_in_process
 
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
-NOW = datetime(2027, 1, 19, 10, 0, tzinfo=UTC)  # a Tuesday morning in London
+NOW = PROCESS_TEST_NOW
 SERVICES = 50
 OWNERS = [f"U{n:02d}" for n in range(25)]
 CHANNELS = [f"C{n}" for n in range(5)]
-
-
-def tick_in_process(
-    api_url: str, database_url: str, name: str, barrier: Barrier, results: Queue[dict[str, Any]]
-) -> None:
-    """The child: its own everything, then one tick at the same moment as its sibling."""
-    from bot.slack.reminder_job import run_reminders_tick
-
-    deps = job_deps(api_url, database_url, FakeClock(NOW), process_name=name)
-    client = slack_client(api_url)
-    barrier.wait(timeout=30)
-    started = time.monotonic()
-    report = run_reminders_tick(deps, client)
-    deps.engine.dispose()
-    results.put(
-        {
-            "name": name,
-            "pid": os.getpid(),
-            "sent": report.sent,
-            "messages": report.messages,
-            "lost_races": report.lost_races,
-            "released": report.released,
-            "seconds": round(time.monotonic() - started, 2),
-        }
-    )
 
 
 @pytest.fixture

@@ -77,9 +77,12 @@ def test_due_today_dms_the_owner_and_tells_the_channel_once(
         service_id = add_service(session, "Bins & <recycling>", next_due_on=TODAY).id
     report = tick(deps, fake)
     assert (report.sent, report.messages) == (2, 2)
+    fake.clear_calls()
     for _ in range(3):
         clock.advance(minutes=5)
-        assert tick(deps, fake).sent == 0
+        again = tick(deps, fake)
+        assert (again.sent, again.settled_services) == (0, 1)
+    assert fake.calls == []  # settled: not even a users.info lookup
     assert delivered(fake, USERS) == {
         (OWNER, service_id, "due", "0"): 1,
         (CHANNEL, service_id, "due", "0"): 1,

@@ -137,7 +137,8 @@ def test_a_claim_is_won_once(sessions: sessionmaker[Session]) -> None:
     assert second is None
     assert other is not None
     with sessions.begin() as session:
-        states = load_nudge_states(session=session, keys=[key, other.key])
+        states = load_nudge_states(session=session, service_ids=[service_id], due_dates=[TODAY])
+        assert set(states) == {key, channel_key}
         assert states[key].status == "claimed"
         mark_sent(session=session, claims=[first], now=NOW, message_ts="1.0")
     with sessions.begin() as session:
@@ -167,13 +168,14 @@ def test_a_released_claim_can_be_claimed_again(sessions: sessionmaker[Session]) 
     with sessions.begin() as session:
         assert release_claims(session=session, claims=[claim]) == 1
     with sessions.begin() as session:
-        assert load_nudge_states(session=session, keys=[key]) == {}
+        assert load_nudge_states(session=session, service_ids=[service_id], due_dates=[TODAY]) == {}
         again = claim_nudge(session=session, key=key, team_id="T1", now=LATER, claimed_by="b")
     assert again is not None
     with sessions.begin() as session:
         # Our old token does not release the new claim, even where SQLite reuses the id.
         assert release_claims(session=session, claims=[claim]) == 0
-        assert load_nudge_states(session=session, keys=[key])[key].status == "claimed"
+        states = load_nudge_states(session=session, service_ids=[service_id], due_dates=[TODAY])
+        assert states[key].status == "claimed"
 
 
 def test_a_stale_claim_is_taken_over_once(sessions: sessionmaker[Session]) -> None:

@@ -22,6 +22,7 @@ from bot.blocks.kit import (
 )
 from bot.blocks.words import mention, when
 from bot.core.due import DueReason
+from bot.core.reminder_text import format_day
 from bot.core.reminders import (
     FLAG_OVERDUE_DAYS,
     Audience,
@@ -30,7 +31,6 @@ from bot.core.reminders import (
     ServiceDue,
     Stage,
     days_overdue,
-    format_day,
 )
 from bot.core.text import escape, safe, truncate
 

@@ -16,16 +16,17 @@ Each goes out at the first working-hours moment of its recipient on or after its
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime, timedelta
 from enum import StrEnum
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot.core.due import STALLED_AFTER, DueReason
+from bot.core.due import STALLED_AFTER
 from bot.core.people import Person
-from bot.core.working_hours import WorkingHours
+from bot.core.reminder_text import describe_due, describe_stall, due_reason_text
+from bot.core.working_hours import WORK_ENDS, WORK_STARTS, WorkingHours, is_working_day
 
 UPCOMING_DAYS = 14
 OVERDUE_EVERY_DAYS = 7
@@ -214,6 +215,83 @@ def _plan_service(
     return planned
 
 
+def nudge_dates(service: ServiceDue, now: datetime) -> set[date]:
+    """The `due_on` of every nudge that could be current for the service (to load their claims)."""
+    dates = {service.next_due_on}
+    work = service.in_progress
+    if work is not None and work.stalled(now):
+        dates.add(_stall_key_dates(work)[1])
+    return dates
+
+
+def is_settled(
+    service: ServiceDue,
+    now: datetime,
+    hours: WorkingHours,
+    done: Callable[[NudgeKey], bool],
+) -> bool:
+    """True when nothing the planner could send now is still unsent, whoever the owners are.
+
+    Lets a tick skip asking Slack about the owners of services whose current nudges have all
+    gone out, which is nearly every service on nearly every tick. It must never say True when
+    `plan_nudges` could still produce an unsent key, so it assumes every owner reachable in any
+    timezone (local dates a day either side of UTC) and counts only owners' working days.
+    A service without owners is never settled: its channel gets what the owners would have.
+    """
+    if service.archived or is_snoozed(service.snoozed_until, now):
+        return True
+    if not service.owner_ids:
+        return False
+    required: list[NudgeKey] = []
+    working_days = [
+        d for d in _days_someone_is_at_work(now) if is_working_day(d, hours.subdivision)
+    ]
+    for day in working_days:
+        current = due_stage(service.next_due_on, day)
+        if current is not None:
+            stage, occurrence = current
+            for owner in service.owner_ids:
+                required.append(
+                    NudgeKey(service.id, stage.value, service.next_due_on, str(occurrence), owner)
+                )
+    work = service.in_progress
+    if working_days and work is not None and work.stalled(now):
+        last_answer, due_on = _stall_key_dates(work)
+        for owner in service.owner_ids:
+            required.append(
+                NudgeKey(service.id, Stage.STALLED.value, due_on, last_answer.isoformat(), owner)
+            )
+    if hours.is_working_time(now):
+        current = due_stage(service.next_due_on, hours.local(now).date())
+        if current is not None and current[0] != Stage.UPCOMING:
+            stage, occurrence = current
+            channel = service.team_channel_id
+            required.append(
+                NudgeKey(service.id, stage.value, service.next_due_on, str(occurrence), channel)
+            )
+    return all(done(key) for key in required)
+
+
+def _days_someone_is_at_work(now: datetime) -> list[date]:
+    """Local dates on which somebody, in some timezone (UTC−12 to UTC+14), is at work now."""
+    wall = now.astimezone(UTC).replace(tzinfo=None)
+    earliest, latest = wall - timedelta(hours=12), wall + timedelta(hours=14)
+    days = []
+    day = earliest.date()
+    while day <= latest.date():
+        starts, ends = datetime.combine(day, WORK_STARTS), datetime.combine(day, WORK_ENDS)
+        if earliest < ends and latest >= starts:
+            days.append(day)
+        day += timedelta(days=1)
+    return days
+
+
+def _stall_key_dates(work: InProgress) -> tuple[date, date]:
+    """(the UTC date of the last answer, the day it became stalled): one stalled nudge a stall."""
+    last = work.last_activity.astimezone(UTC).date()
+    return last, last + STALLED_AFTER
+
+
 def _due_nudges(
     service: ServiceDue, now: datetime, tz: ZoneInfo, recipient: str, audience: Audience
 ) -> list[PlannedNudge]:
@@ -229,7 +307,11 @@ def _due_nudges(
             service=service,
             audience=audience,
             today=today,
-            what=describe_due(service.next_due_on, today),
+            what=describe_due(
+                service.next_due_on,
+                today,
+                flagged=days_overdue(service.next_due_on, today) >= FLAG_OVERDUE_DAYS,
+            ),
             why=due_reason_text(service, tz),
         )
     ]
@@ -241,10 +323,8 @@ def _stalled_nudges(
     work = service.in_progress
     if work is None or not work.stalled(now):
         return []
-    last = work.last_activity.astimezone(UTC).date()
-    key = NudgeKey(
-        service.id, Stage.STALLED.value, last + STALLED_AFTER, last.isoformat(), recipient
-    )
+    last, due_on = _stall_key_dates(work)
+    key = NudgeKey(service.id, Stage.STALLED.value, due_on, last.isoformat(), recipient)
     return [
         PlannedNudge(
             key=key,
@@ -255,55 +335,6 @@ def _stalled_nudges(
             why="An assessment in progress with no answer for 14 days is stalled.",
         )
     ]
-
-
-def format_day(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b %Y}"
-
-
-def describe_due(next_due_on: date, today: date) -> str:
-    days = days_overdue(next_due_on, today)
-    when = format_day(next_due_on)
-    if days < 0:
-        return f"Reassessment due in {_days(-days)}, on {when}."
-    if days == 0:
-        return f"Reassessment due today, {when}."
-    text = f"Reassessment overdue by {_days(days)} (due {when})."
-    if days >= FLAG_OVERDUE_DAYS:
-        text += " It is now flagged in the leadership summary."
-    return text
-
-
-def describe_stall(work: InProgress, tz: ZoneInfo) -> str:
-    if work.last_answer_at is None:
-        since = (
-            f"no answers since it started on {format_day(work.started_at.astimezone(tz).date())}"
-        )
-    else:
-        since = f"no answers since {format_day(work.last_answer_at.astimezone(tz).date())}"
-    return (
-        f"The assessment in progress has had {since} "
-        f"({work.answered_points} of {work.point_count} points answered)."
-    )
-
-
-def due_reason_text(service: ServiceDue, tz: ZoneInfo) -> str:
-    if service.due_reason == DueReason.PHASE_CHANGE:
-        return f"It moved to the {service.phase} phase, and a new phase needs a reassessment."
-    if service.due_reason == DueReason.NEVER_ASSESSED or service.last_assessed_on is None:
-        registered = format_day(service.created_at.astimezone(tz).date())
-        return (
-            f"It was registered on {registered} and has not been assessed yet; "
-            "the first assessment is due 30 days after registration."
-        )
-    return (
-        f"It was last assessed on {format_day(service.last_assessed_on)} and is reassessed "
-        f"every {service.interval_months} months."
-    )
-
-
-def _days(count: int) -> str:
-    return f"{count} day" if count == 1 else f"{count} days"
 
 
 def group_deliveries(planned: Sequence[PlannedNudge], max_items: int) -> list[Delivery]:

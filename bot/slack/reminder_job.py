@@ -26,9 +26,12 @@ from bot.core.people import Directory, Person
 from bot.core.reminders import (
     Audience,
     Delivery,
+    NudgeKey,
     PlannedNudge,
     ServiceDue,
     group_deliveries,
+    is_settled,
+    nudge_dates,
     plan_nudges,
 )
 from bot.core.working_hours import WorkingHours
@@ -60,6 +63,7 @@ class TickReport:
     started_at: datetime
     dry_run: bool = False
     services: int = 0
+    settled_services: int = 0
     deferred_services: int = 0
     planned: int = 0
     already_done: int = 0
@@ -99,14 +103,22 @@ def run_reminders_tick(
     hours = WorkingHours(deps.settings.bank_holidays, deps.settings.timezone)
     with deps.sessions.begin() as session:
         services = load_reminder_candidates(session=session, today=now.date())
-    report.services = len(services)
-    people, services = _look_up_owners(directory or SlackDirectory(client), services, report)
-    planned = plan_nudges(services, now, people, hours)
-    report.planned = len(planned)
-    with deps.sessions.begin() as session:
-        states = load_nudge_states(session=session, keys=[nudge.key for nudge in planned])
-    todo = [nudge for nudge in planned if _still_to_send(states.get(nudge.key), now)]
-    report.already_done = len(planned) - len(todo)
+        states = load_nudge_states(
+            session=session,
+            service_ids=[service.id for service in services],
+            due_dates=set().union(*(nudge_dates(service, now) for service in services)),
+        )
+
+    def done(key: NudgeKey) -> bool:
+        return not _still_to_send(states.get(key), now)
+
+    # Only services with something still to send need their owners looked up in Slack.
+    unsettled = [s for s in services if not is_settled(s, now, hours, done)]
+    report.services, report.settled_services = len(services), len(services) - len(unsettled)
+    people, ready = _look_up_owners(directory or SlackDirectory(client), unsettled, report)
+    planned = plan_nudges(ready, now, people, hours)
+    todo = [nudge for nudge in planned if not done(nudge.key)]
+    report.planned, report.already_done = len(planned), len(planned) - len(todo)
     deliveries = group_deliveries(todo, MAX_DIGEST_ITEMS)
     if dry_run:
         _print_dry_run(deliveries, people, report, out or sys.stdout)
