@@ -314,4 +314,6 @@ def test_dry_run_says_who_and_why_but_sends_and_claims_nothing(deps: Deps, fake:
     assert fake.calls_to("chat.postMessage") == []
     with deps.sessions() as session:
         assert session.scalar(select(func.count()).select_from(Nudge)) == 0
-    assert tick(deps, fake).sent == 3
+    out = io.StringIO()
+    assert tick(deps, fake, out=out).sent == 3
+    assert out.getvalue().startswith("3 nudges sent in 2 messages")

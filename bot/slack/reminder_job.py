@@ -127,6 +127,8 @@ def run_reminders_tick(
         _deliver(deps, client, delivery, report)
     if report.sent or report.released or report.failed_messages:
         logger.info("reminders tick: %s", report.summary())
+    if out is not None:
+        print(report.summary(), file=out)
     return report
 
 
