@@ -94,11 +94,7 @@ def build_card(view: CardView) -> tuple[str, list[Block]]:
     if view.answer is not None:
         blocks.append(section(answer_summary(view.answer)))
     blocks.append(rating_buttons(value, view.answer))
-    return f"{assessment_label(view)}: {title}", blocks
-
-
-def assessment_label(view: CardView) -> str:
-    return escape(view.service_name)
+    return f"{escape(view.service_name)}: {escape(title)}", blocks
 
 
 def answer_summary(answer: Answer) -> str:

@@ -14,8 +14,8 @@ MAX_COMMAND_TEXT = 4000
 
 def parse_arguments(text: str) -> list[str]:
     """Split on spaces, keeping quoted phrases together; never raises."""
-    cleaned = "".join(ch if ch.isprintable() or ch in " \t" else " " for ch in text)
-    cleaned = cleaned[:MAX_COMMAND_TEXT].translate(_CURLY_QUOTES).strip()
+    cleaned = "".join(ch if ch.isprintable() else " " for ch in text[:MAX_COMMAND_TEXT])
+    cleaned = cleaned.translate(_CURLY_QUOTES).strip()
     if not cleaned:
         return []
     lexer = shlex.shlex(cleaned, posix=True)
@@ -23,7 +23,7 @@ def parse_arguments(text: str) -> list[str]:
     lexer.commenters = ""
     lexer.escape = ""
     try:
-        return [word for word in lexer if word.strip()]
+        return [" ".join(word.split()) for word in lexer if word.strip()]
     except ValueError:  # unbalanced quote: treat quotes as ordinary characters
         return [word.strip("\"'") for word in cleaned.split() if word.strip("\"'")]
 
