@@ -16,6 +16,7 @@ from bot.deps import Deps
 from bot.scheduler import Tick, build_scheduler
 from bot.slack.app import build_app
 from bot.slack.client import build_web_client
+from bot.slack.directory import SlackDirectory
 from bot.slack.server import HttpServer, SocketModeServer, build_wsgi
 from standards import load_catalogue
 from storage.db import make_engine, session_factory
@@ -41,7 +42,8 @@ def scheduled_ticks(deps: Deps, client: WebClient) -> dict[str, Tick]:
     try:
         from bot.slack.reminder_job import run_reminders_tick
 
-        ticks["reminders"] = lambda: run_reminders_tick(deps, client)
+        directory = SlackDirectory(client)  # lives across ticks: owners cached for 10 minutes
+        ticks["reminders"] = lambda: run_reminders_tick(deps, client, directory=directory)
     except ModuleNotFoundError:
         pass
     try:
