@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import multiprocessing
 import os
@@ -9,6 +10,7 @@ import random
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from slack_sdk import WebClient
@@ -19,8 +21,11 @@ from slack_sdk.http_retry.builtin_handlers import (
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from bot.blocks import summary_ids as ids
+from bot.blocks.summary import build_preview, build_settings_modal
+from bot.blocks.summary_ids import post_action
 from bot.config import load_settings
-from bot.core.summary import SummarySettings
+from bot.core.summary import SummarySettings, build_summary
 from bot.deps import Deps
 from bot.slack import summary_job
 from bot.slack.summary_job import post_extra_summary, run_summary_tick
@@ -35,9 +40,20 @@ from storage.models import (
     Service,
     SummaryPost,
 )
-from storage.summary_queries import save_settings
+from storage.summary_queries import get_settings, save_settings
 from tests.conftest import create_postgres_database, drop_postgres_database
-from tests.fakeslack import FakeSlack, validate_blocks
+from tests.fakeslack import FakeSlack, validate_blocks, validate_view
+from tests.harness import (
+    ADMIN,
+    CHANNEL,
+    NOT_JOINED,
+    OTHER_CHANNEL,
+    OUTSIDER,
+    FakeClock,
+    RunningApp,
+    populate,
+    running_app,
+)
 
 TEAM = "T1"
 LEAD = "CLEAD"
@@ -79,7 +95,7 @@ def make_deps(database_url: str, api_url: str, clock: Clock, name: str = "test")
     return Deps(settings, engine, session_factory(engine), load_catalogue(), clock, name)
 
 
-def seed_many(session: Session, count: int, *, seed: int = 5) -> None:
+def seed_many(session: Session, count: int, *, seed: int = 5, assessed: bool = True) -> None:
     """`count` services over two standards, most assessed, with awkward names, in bulk."""
     rnd = random.Random(seed)
     now = MONDAY_0900 - timedelta(days=3)
@@ -109,7 +125,7 @@ def seed_many(session: Session, count: int, *, seed: int = 5) -> None:
     points: list[dict[str, Any]] = []
     answers: list[dict[str, Any]] = []
     for index in range(1, count + 1):
-        if index % 10 == 0:
+        if index % 10 == 0 or not assessed:
             continue  # never assessed
         standard, size = ("lgdss", 15) if index % 2 else ("govuk-2019", 14)
         status = "in_progress" if index % 7 == 0 else "completed"
@@ -145,9 +161,10 @@ def seed_many(session: Session, count: int, *, seed: int = 5) -> None:
                     "answered_at": now - timedelta(days=20),
                 }
             )
-    session.execute(insert(Assessment), assessments)
-    session.execute(insert(AssessmentPoint), points)
-    session.execute(insert(Answer), answers)
+    if assessments:
+        session.execute(insert(Assessment), assessments)
+        session.execute(insert(AssessmentPoint), points)
+        session.execute(insert(Answer), answers)
 
 
 def configure(deps: Deps, channels: tuple[str, ...] = (LEAD,), **extra: Any) -> None:
@@ -398,7 +415,7 @@ def test_two_processes_post_exactly_one_summary(postgres_server: str, fake: Fake
         setup = make_deps(url, fake.api_url, Clock(MONDAY_0900))
         upgrade(setup.engine)
         with setup.sessions.begin() as session:
-            seed_many(session, 20)
+            seed_many(session, 20, assessed=False)  # no heatmap to draw: a quicker test
         configure(setup, (LEAD, EXEC))
         setup.engine.dispose()
         fake.fail_next("chat.postMessage", delay=0.3, times=2)  # widen the race window
@@ -433,3 +450,148 @@ def test_two_processes_post_exactly_one_summary(postgres_server: str, fake: Fake
         check.engine.dispose()
     finally:
         drop_postgres_database(postgres_server, name)
+
+
+# --- /assess summary and /assess settings through the real app ----------------------------
+
+
+@pytest.fixture
+def app(sqlite_url: str) -> Iterator[RunningApp]:
+    with FakeSlack(bot_token="xoxb-test", team_id=TEAM) as fake:
+        populate(fake)
+        clock = FakeClock(MONDAY_0900 + timedelta(days=1))
+        with running_app(sqlite_url, fake, clock=clock) as running:
+            with running.deps.sessions.begin() as session:
+                seed_many(session, 30)
+            yield running
+
+
+def reply_text(app: RunningApp) -> str:
+    posts = app.fake.response_posts()
+    assert posts, "the app replied nothing"
+    return json.dumps(posts[-1].body, ensure_ascii=False)
+
+
+def test_settings_are_for_admins_and_saved_from_the_modal(app: RunningApp) -> None:
+    app.driver.command("settings", user=OUTSIDER, channel=CHANNEL)
+    assert "Only admins" in reply_text(app)
+    assert app.fake.open_views(OUTSIDER) == []
+
+    app.driver.command("settings", user=ADMIN, channel=CHANNEL)
+    [view] = app.fake.open_views(ADMIN)
+    # Nothing saved yet: Monday 09:00, every phase ticked.
+    assert _element(view, ids.TIME_BLOCK)["initial_time"] == "09:00"
+    assert len(_element(view, ids.PHASES_BLOCK)["initial_options"]) == 4
+
+    # Inline errors: no phase ticked, and a channel the bot is not in.
+    app.driver.submit_view(
+        view, {ids.CHANNELS_BLOCK: [NOT_JOINED], ids.PHASES_BLOCK: []}, user=ADMIN
+    )
+    [still_open] = app.fake.open_views(ADMIN)
+    with app.deps.sessions() as session:
+        assert not get_settings(session=session, team_id=TEAM).configured
+
+    response = app.driver.submit_view(
+        still_open,
+        {
+            ids.CHANNELS_BLOCK: [OTHER_CHANNEL],
+            ids.WEEKDAY_BLOCK: "2",
+            ids.TIME_BLOCK: "10:30",
+            ids.PHASES_BLOCK: ["beta", "live"],
+        },
+        user=ADMIN,
+    )
+    assert response.status == 200 and app.fake.open_views(ADMIN) == []
+    with app.deps.sessions() as session:
+        saved = get_settings(session=session, team_id=TEAM)
+    assert saved == SummarySettings(TEAM, (OTHER_CHANNEL,), 2, "10:30", ("beta", "live"))
+    confirmation = app.fake.ephemerals(ADMIN)[-1]["text"]
+    assert "every Wednesday at 10:30 (Europe/London)" in confirmation
+
+    # Shown back when opened again.
+    app.driver.command("settings", user=ADMIN, channel=CHANNEL)
+    [again] = app.fake.open_views(ADMIN)
+    assert _element(again, ids.CHANNELS_BLOCK)["initial_conversations"] == [OTHER_CHANNEL]
+    assert _element(again, ids.WEEKDAY_BLOCK)["initial_option"]["value"] == "2"
+    assert _element(again, ids.TIME_BLOCK)["initial_time"] == "10:30"
+    assert [o["value"] for o in _element(again, ids.PHASES_BLOCK)["initial_options"]] == [
+        "beta",
+        "live",
+    ]
+
+
+def test_invalid_submissions_get_errors_by_block(app: RunningApp) -> None:
+    app.driver.command("settings", user=ADMIN, channel=CHANNEL)
+    [view] = app.fake.open_views(ADMIN)
+    response = app.driver.submit_view(
+        view, {ids.CHANNELS_BLOCK: [NOT_JOINED], ids.PHASES_BLOCK: []}, user=ADMIN
+    )
+    body = response.json()
+    assert body["response_action"] == "errors"
+    assert set(body["errors"]) == {ids.CHANNELS_BLOCK, ids.PHASES_BLOCK}
+    assert "Invite me" in body["errors"][ids.CHANNELS_BLOCK]
+
+
+def test_summary_preview_for_everyone_and_post_button_for_admins(app: RunningApp) -> None:
+    app.driver.command("summary", user=OUTSIDER, channel=CHANNEL)
+    preview = reply_text(app)
+    assert "Leadership summary" in preview and "/assess settings" in preview
+    assert "Post to" not in preview
+
+    with app.deps.sessions.begin() as session:
+        save_settings(
+            SummarySettings(TEAM, (OTHER_CHANNEL,)),
+            session=session,
+            updated_by=ADMIN,
+            now=app.clock(),
+        )
+    app.driver.command("summary", user=OUTSIDER, channel=CHANNEL)
+    assert "Post to" not in reply_text(app)
+    app.driver.command("summary", user=ADMIN, channel=CHANNEL)
+    blocks = app.fake.response_posts()[-1].blocks
+    assert blocks is not None and len(blocks) <= 50
+    app.driver.click("Post to #leadership", user=ADMIN)
+
+    [parent] = [m for m in app.fake.messages(OTHER_CHANNEL) if not m.get("thread_ts")]
+    assert parent["text"].startswith("Leadership summary")
+    assert "Posted the summary" in reply_text(app)
+    with app.deps.sessions() as session:
+        [post] = session.scalars(select(SummaryPost)).all()
+    assert post.scheduled_for is None and post.status == ClaimStatus.SENT
+
+    # The weekly summary still goes out (it is Tuesday: this week's Monday 09:00 has passed).
+    client = web_client(app.fake.api_url)
+    assert run_summary_tick(app.deps, client) == 1
+    assert len([m for m in app.fake.messages(OTHER_CHANNEL) if not m.get("thread_ts")]) == 2
+
+
+def test_post_button_refuses_non_admins(app: RunningApp) -> None:
+    with app.deps.sessions.begin() as session:
+        save_settings(
+            SummarySettings(TEAM, (OTHER_CHANNEL,)),
+            session=session,
+            updated_by=ADMIN,
+            now=app.clock(),
+        )
+    app.driver.click_action(
+        post_action(0), OTHER_CHANNEL, user=OUTSIDER, in_message=(CHANNEL, "1700000000.000100")
+    )
+    assert "Only admins" in reply_text(app)
+    assert [m for m in app.fake.messages(OTHER_CHANNEL)] == []
+
+
+def test_settings_modal_and_preview_pass_block_kit_checks() -> None:
+    modal = build_settings_modal(
+        SummarySettings(TEAM, (LEAD, EXEC), 3, "16:45", ("live",)), timezone_name="Europe/London"
+    )
+    assert validate_view(modal) == []
+    summary = build_summary([], team_id=TEAM, now=MONDAY_0900, tz=ZoneInfo("Europe/London"))
+    targets = [(f"C{index}", f"channel-{index}") for index in range(10)]
+    _, blocks = build_preview(summary, post_targets=targets, configured=True)
+    assert validate_blocks(blocks, surface="message") == []
+
+
+def _element(view: dict[str, Any], block_id: str) -> dict[str, Any]:
+    block = next(b for b in view["blocks"] if b.get("block_id") == block_id)
+    element: dict[str, Any] = block["element"]
+    return element

@@ -280,7 +280,10 @@ def _draw(
             )
         layer.draw(axes)
         buffer = BytesIO()
-        figure.savefig(buffer, format="png", dpi=DPI, facecolor="white")
+        # Fast zlib level: these are flat-colour images, and a render is on a tick.
+        figure.savefig(
+            buffer, format="png", dpi=DPI, facecolor="white", pil_kwargs={"compress_level": 1}
+        )
         figure.clear()
     return buffer.getvalue(), width, height
 
