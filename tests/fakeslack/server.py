@@ -80,7 +80,15 @@ class _Handler(BaseHTTPRequestHandler):
 
 
 class FakeSlack:
-    """A strict, thread-safe fake Slack workspace. See tests/fakeslack/README in the docstrings."""
+    """A strict, thread-safe fake Slack workspace on 127.0.0.1 (real HTTP, port 0).
+
+    Point ``WebClient(base_url=fake.api_url, token=fake.bot_token)`` at it. It answers the Web
+    API methods in ``dispatch.HANDLERS`` as Slack does (HTTP 200 with ``ok: false`` errors),
+    validates every Block Kit payload, records every call (``calls``), and keeps what the bot
+    produced: messages, ephemerals, modals, Home tabs, files and response_url posts. Faults and
+    rate limits are injected with ``fail_next`` / ``rate_limit*``; ``advance_time`` moves the
+    clock for trigger and response_url expiry. Socket Mode starts on first use.
+    """
 
     def __init__(
         self,
