@@ -115,6 +115,13 @@ def test_two_hundred_services_are_paged_and_each_page_stays_legible() -> None:
         assert cell_colour(picture, last, 0, column) == rgb(STYLES[rating][0])
 
 
+def test_max_rows_keeps_the_weakest_rows() -> None:
+    grid = grid_of(60)
+    images = render_grid(grid, on=ON, max_rows=30)
+    assert len(images) == 2 and images[-1].pages == 2
+    assert [name for image in images for name in image.rows] == [row.name for row in grid.rows[:30]]
+
+
 def test_seeded_summary_renders_one_image_per_standard() -> None:
     summary = build_summary(records(PORTFOLIO), team_id=TEAM, now=NOW, tz=ZoneInfo("Europe/London"))
     images = render_summary(summary, short_titles={"lgdss": "LGDSS"})

@@ -28,7 +28,7 @@ from bot.config import load_settings
 from bot.core.summary import SummarySettings, build_summary
 from bot.deps import Deps
 from bot.slack import summary_job
-from bot.slack.summary_job import post_extra_summary, run_summary_tick
+from bot.slack.summary_job import compute_summary, post_extra_summary, run_summary_tick
 from standards import load_catalogue
 from storage.db import make_engine, session_factory
 from storage.migrate import upgrade
@@ -228,13 +228,23 @@ def test_five_hundred_services_fit_slack(deps: Deps, fake: FakeSlack) -> None:
     for index in (1, 250, 499):  # every service line made it
         assert f"Service {index} &lt;b&gt;" in everything
     files = fake.uploaded_files()
-    # 250 LGDSS and 200 GOV.UK services assessed, at most 25 rows a picture, in the thread.
-    assert len(files) == 10 + 8
+    # 250 LGDSS and 200 GOV.UK services assessed, at most 25 rows a picture, in the thread;
+    # Slack gets each standard's 200 weakest.
+    assert len(files) == 8 + 8
     assert {file.thread_ts for file in files} == {parent["ts"]}
     assert all(file.content.startswith(b"\x89PNG") for file in files)
     [post] = posts(deps)
     assert post.status == ClaimStatus.SENT and post.message_ts == parent["ts"]
     assert post.figures["services"] == 500
+
+    # The /assess summary preview of the same portfolio fits one ephemeral with its buttons.
+    with deps.sessions() as session:
+        summary = compute_summary(
+            deps, session, SummarySettings(TEAM, (LEAD,)), now=deps.clock(), channel_id=LEAD
+        )
+    targets = [(f"C{index}", f"channel-{index}") for index in range(10)]
+    _, preview = build_preview(summary, post_targets=targets)
+    assert len(preview) <= 50 and validate_blocks(preview, surface="message") == []
 
 
 def _texts(block: dict[str, Any]) -> Iterator[str]:

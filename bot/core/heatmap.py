@@ -110,29 +110,40 @@ class HeatImage:
 
 
 def render_summary(
-    summary: Summary, *, short_titles: dict[str, str] | None = None
+    summary: Summary,
+    *,
+    short_titles: dict[str, str] | None = None,
+    max_rows: int | None = None,
 ) -> list[HeatImage]:
-    """Every page of every standard's grid, in the summary's order."""
+    """Every page of every standard's grid, in the summary's order (with `max_rows`, only
+    that many of each standard's weakest services)."""
     images: list[HeatImage] = []
     for grid in summary.grids:
         label = (short_titles or {}).get(grid.standard_id) or grid.title
-        images.extend(render_grid(grid, on=summary.today, label=label))
+        images.extend(render_grid(grid, on=summary.today, label=label, max_rows=max_rows))
     return images
 
 
-def render_grid(grid: HeatGrid, *, on: date, label: str | None = None) -> list[HeatImage]:
-    """One PNG per ROWS_PER_IMAGE services (at least one, even with no rows)."""
+def render_grid(
+    grid: HeatGrid, *, on: date, label: str | None = None, max_rows: int | None = None
+) -> list[HeatImage]:
+    """One PNG per ROWS_PER_IMAGE services (at least one, even with no rows).
+
+    Rows come weakest first, so `max_rows` keeps the ones leaders need to see and bounds the
+    work (and the pictures in a Slack thread) however large the portfolio.
+    """
     label = label or grid.title
+    shown = grid.rows if max_rows is None else grid.rows[:max_rows]
     chunks = [
-        grid.rows[start : start + ROWS_PER_IMAGE]
-        for start in range(0, max(len(grid.rows), 1), ROWS_PER_IMAGE)
+        shown[start : start + ROWS_PER_IMAGE]
+        for start in range(0, max(len(shown), 1), ROWS_PER_IMAGE)
     ]
     images: list[HeatImage] = []
     for page, rows in enumerate(chunks, start=1):
         pages = len(chunks)
         suffix = f" ({page} of {pages})" if pages > 1 else ""
         names = tuple(_label(row.name) for row in rows)
-        png, width, height = _draw(grid, rows, names, label, on, page, pages)
+        png, width, height = _draw(grid, rows, names, label, on, (page, pages, len(shown)))
         images.append(
             HeatImage(
                 standard_id=grid.standard_id,
@@ -229,8 +240,7 @@ def _draw(
     names: tuple[str, ...],
     label: str,
     on: date,
-    page: int,
-    pages: int,
+    paging: tuple[int, int, int],  # page, pages, rows shown over all pages
 ) -> tuple[bytes, int, int]:
     columns = max(len(grid.columns), 1)
     width = max(LABEL_WIDTH + columns * CELL + RIGHT, MIN_WIDTH)
@@ -244,7 +254,7 @@ def _draw(
         axes.set_ylim(height, 0)
         axes.set_axis_off()
         layer = _Layer()
-        _header(axes, grid, label, on, page, pages)
+        _header(axes, grid, label, on, paging)
         _legend(axes, layer)
         for index, number in enumerate(grid.columns):
             axes.text(
@@ -288,8 +298,11 @@ def _draw(
     return buffer.getvalue(), width, height
 
 
-def _header(axes: Axes, grid: HeatGrid, label: str, on: date, page: int, pages: int) -> None:
+def _header(axes: Axes, grid: HeatGrid, label: str, on: date, paging: tuple[int, int, int]) -> None:
+    page, pages, shown = paging
     page_text = f" · page {page} of {pages}" if pages > 1 else ""
+    if shown < len(grid.rows):
+        page_text += f" · weakest {shown} of {len(grid.rows)}"
     axes.text(
         12,
         10,

@@ -53,6 +53,9 @@ logger = logging.getLogger(__name__)
 SEND_FAILURES = (SlackClientError, OSError, http.client.HTTPException)
 DATABASE_FAILURES = (OperationalError, DBAPIError)
 FILES_PER_UPLOAD = 10
+# The weakest 200 services of each standard (8 pictures): enough for leaders to act on, and
+# bounded work and thread length however large the portfolio. The CLI draws them all.
+PICTURE_ROWS_PER_STANDARD = 200
 NOT_CONFIGURED = (
     "leadership summary: no workspace has a summary channel yet, so nothing is posted "
     "(an admin can choose one with /assess settings)"
@@ -162,7 +165,9 @@ def post_summary(deps: Deps, client: WebClient, channel_id: str, summary: Summar
 def _render_quietly(deps: Deps, summary: Summary) -> list[HeatImage]:
     """The heatmap pages; a drawing failure costs the picture, never the summary."""
     try:
-        return render_summary(summary, short_titles=standard_labels(deps))
+        return render_summary(
+            summary, short_titles=standard_labels(deps), max_rows=PICTURE_ROWS_PER_STANDARD
+        )
     except Exception:  # matplotlib or font trouble: log it, post the words anyway
         logger.exception("could not draw the summary heatmap")
         return []
