@@ -21,6 +21,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from bot.core.due import STALLED_AFTER
+from bot.core.reminders import FLAG_OVERDUE_DAYS
 
 MET = "met"
 PARTLY_MET = "partly_met"
@@ -31,7 +32,6 @@ IN_PROGRESS = "in_progress"
 COMPLETED = "completed"
 NEVER_ASSESSED = "never_assessed"
 
-FLAG_AFTER_DAYS = 30
 WEAKEST_PER_STANDARD = 5
 DEFAULT_WEEKDAY = 0
 DEFAULT_TIME = "09:00"
@@ -167,7 +167,7 @@ def change_text(delta: int | None, unit: str = "") -> str:
 
 
 class AttentionKind(StrEnum):
-    FLAGGED = "flagged"  # overdue by FLAG_AFTER_DAYS or more
+    FLAGGED = "flagged"  # overdue by FLAG_OVERDUE_DAYS or more
     OVERDUE = "overdue"
     STALLED = "stalled"
     NEVER_ASSESSED = "never_assessed"
@@ -390,7 +390,7 @@ def _attention(
     for record in records:
         days = (today - record.next_due_on).days
         if days > 0:
-            kind = AttentionKind.FLAGGED if days >= FLAG_AFTER_DAYS else AttentionKind.OVERDUE
+            kind = AttentionKind.FLAGGED if days >= FLAG_OVERDUE_DAYS else AttentionKind.OVERDUE
             item = AttentionItem(
                 kind, record.id, record.name, days_overdue=days, snoozed_until=record.snoozed_until
             )
