@@ -1,0 +1,202 @@
+"""Who may do what, as a matrix: every guarded action × every kind of person.
+
+Owners manage their services; admins (ASSESSBOT_ADMINS, and Slack workspace admins/owners)
+manage everything, export everything and change settings; other members may only look; a user
+of another workspace sees nothing at all. Every refusal changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import pytest
+from sqlalchemy import func, select
+
+from storage.models import Base, Service
+from tests.harness import (
+    ADMIN,
+    CHANNEL,
+    FOREIGNER,
+    OTHER_CHANNEL,
+    OTHER_TEAM,
+    OUTSIDER,
+    OWNER,
+    SLACK_ADMIN,
+    TEAM,
+    RunningApp,
+)
+from tests.test_assessment_e2e import last_reply, newest_card, register
+
+
+@dataclass(frozen=True)
+class Role:
+    name: str
+    user: str
+    team: str
+    owner: bool = False
+    admin: bool = False
+
+
+ROLES = [
+    Role("owner", OWNER, TEAM, owner=True),
+    Role("other member", OUTSIDER, TEAM),
+    Role("ASSESSBOT_ADMINS admin", ADMIN, TEAM, admin=True),
+    Role("Slack workspace admin", SLACK_ADMIN, TEAM, admin=True),
+    Role("another workspace", FOREIGNER, OTHER_TEAM),
+]
+
+
+def rows(app: RunningApp) -> dict[str, int]:
+    with app.deps.sessions() as session:
+        return {
+            table.name: int(session.scalar(select(func.count()).select_from(table)) or 0)
+            for table in Base.metadata.sorted_tables
+            if table.name != "processed_events"
+        }
+
+
+def prepare(app: RunningApp) -> None:
+    """A service owned by OWNER, an assessment with point 1 rated, summary settings."""
+    register(app, "Bins", owners=[OWNER])
+    register(app, "Parking", owners=[OWNER])
+    app.driver.command("start Bins", user=OWNER, channel=CHANNEL)
+    app.driver.click("Met", user=OWNER, in_message=(CHANNEL, first_card(app)))
+    app.driver.command("settings", user=ADMIN, channel=CHANNEL)
+    view = app.fake.open_views(ADMIN)[-1]
+    response = app.driver.submit_view(view, {"summary_channels": [OTHER_CHANNEL]}, user=ADMIN)
+    assert response.status == 200 and not app.fake.open_views(ADMIN)
+
+
+def first_card(app: RunningApp) -> str:
+    cards = [m for m in app.fake.messages(CHANNEL) if "Point 1 of" in m.get("text", "")]
+    return str(cards[0]["ts"])
+
+
+def start(app: RunningApp, role: Role) -> bool:
+    app.driver.command("start Bins", user=role.user, channel=CHANNEL, team_id=role.team)
+    return "Resuming the assessment" in last_reply(app)
+
+
+def answer(app: RunningApp, role: Role) -> bool:
+    before = rows(app)["answers"]
+    card = newest_card(app)
+    app.driver.click_action(
+        "rate_not_met",
+        card["blocks"][-1]["elements"][0]["value"],
+        user=role.user,
+        team_id=role.team,
+        in_message=(CHANNEL, card["ts"]),
+    )
+    return rows(app)["answers"] == before + 1
+
+
+def add_evidence(app: RunningApp, role: Role) -> bool:
+    value = next(
+        element["value"]
+        for message in app.fake.messages(CHANNEL)
+        if "Point 1 of" in message.get("text", "")
+        for block in message["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+    )
+    app.driver.click_action(
+        "add_evidence",
+        value,
+        user=role.user,
+        team_id=role.team,
+        in_message=(CHANNEL, first_card(app)),
+    )
+    views = app.fake.open_views(role.user)
+    if not views:
+        return False
+    before = rows(app)["answers"]
+    app.driver.submit_view(
+        views[-1], {"note": f"evidence from {role.name}"}, user=role.user, team_id=role.team
+    )
+    return rows(app)["answers"] == before + 1
+
+
+def edit(app: RunningApp, role: Role) -> bool:
+    app.driver.command("edit Parking", user=role.user, channel=CHANNEL, team_id=role.team)
+    views = app.fake.open_views(role.user)
+    if not views:
+        return False
+    app.driver.submit_view(views[-1], {"phase": "live"}, user=role.user, team_id=role.team)
+    with app.deps.sessions() as session:
+        return (
+            session.scalars(select(Service.phase).where(Service.name == "Parking")).one() == "live"
+        )
+
+
+def archive(app: RunningApp, role: Role) -> bool:
+    app.driver.command("archive Parking", user=role.user, channel=CHANNEL, team_id=role.team)
+    with app.deps.sessions() as session:
+        service_id = session.scalars(select(Service.id).where(Service.name == "Parking")).one()
+    app.driver.click_action(
+        "archive_confirm",
+        str(service_id),
+        user=role.user,
+        team_id=role.team,
+        in_message=(CHANNEL, first_card(app)),
+    )
+    with app.deps.sessions() as session:
+        archived = session.scalars(select(Service.archived_at).where(Service.name == "Parking"))
+        return archived.one() is not None
+
+
+def export_one(app: RunningApp, role: Role) -> bool:
+    before = len(app.fake.uploaded_files())
+    app.driver.command("export Bins", user=role.user, channel=CHANNEL, team_id=role.team)
+    return len(app.fake.uploaded_files()) == before + 1
+
+
+def export_all(app: RunningApp, role: Role) -> bool:
+    before = len(app.fake.uploaded_files())
+    app.driver.command("export all", user=role.user, channel=CHANNEL, team_id=role.team)
+    return len(app.fake.uploaded_files()) == before + 1
+
+
+def settings(app: RunningApp, role: Role) -> bool:
+    app.driver.command("settings", user=role.user, channel=CHANNEL, team_id=role.team)
+    return bool(app.fake.open_views(role.user))
+
+
+def post_summary(app: RunningApp, role: Role) -> bool:
+    before = len(app.fake.messages(OTHER_CHANNEL))
+    app.driver.click_action(
+        "summary_post_0",
+        OTHER_CHANNEL,
+        user=role.user,
+        team_id=role.team,
+        in_message=(CHANNEL, first_card(app)),
+    )
+    return len(app.fake.messages(OTHER_CHANNEL)) > before
+
+
+Action = Callable[[RunningApp, Role], bool]
+ACTIONS: list[tuple[str, Action, Callable[[Role], bool]]] = [
+    ("start", start, lambda r: r.owner or r.admin),
+    ("answer", answer, lambda r: r.owner or r.admin),
+    ("add evidence", add_evidence, lambda r: r.owner or r.admin),
+    ("edit", edit, lambda r: r.owner or r.admin),
+    ("export one", export_one, lambda r: r.owner or r.admin),
+    ("export all", export_all, lambda r: r.admin),
+    ("settings", settings, lambda r: r.admin),
+    ("post summary", post_summary, lambda r: r.admin),
+    ("archive", archive, lambda r: r.owner or r.admin),
+]
+
+
+@pytest.mark.parametrize("role", ROLES, ids=[role.name for role in ROLES])
+def test_authorization_matrix(slack_app: RunningApp, role: Role) -> None:
+    prepare(slack_app)
+    outcomes = {}
+    for name, action, allowed in ACTIONS:
+        before = rows(slack_app)
+        done = action(slack_app, role)
+        outcomes[name] = done
+        if not allowed(role):
+            assert rows(slack_app) == before, f"{role.name} changed something with {name}"
+    expected = {name: allowed(role) for name, _, allowed in ACTIONS}
+    assert outcomes == expected
