@@ -5,12 +5,15 @@ from __future__ import annotations
 import argparse
 import csv
 import io
+import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cli_export import add_export_parser
@@ -24,19 +27,23 @@ from bot.core.export import (
     Refusal,
     describe,
     export_filename,
-    format_time,
+    links_cell,
     neutralise,
     parse_export_args,
     plan_export,
+    quote,
+    text_cell,
     write_csv,
-    write_csv_text,
 )
 from bot.core.people import Person, StaticDirectory
+from storage.db import make_engine
 from storage.export_queries import (
+    AssessmentRows,
     ExportableService,
-    ExportRecord,
     answerer_ids,
     exportable_services,
+    header_query,
+    row_query,
     stream_export,
     workspace_ids,
 )
@@ -163,9 +170,10 @@ def export_bytes(
     yield_per: int = 3,
 ) -> bytes:
     out = io.BytesIO()
-    with sessions.begin() as session:
-        if service_ids is None:
+    if service_ids is None:
+        with sessions.begin() as session:
             service_ids = [s.id for s in exportable_services(session=session, team_id=team_id)]
+    with sessions.begin() as session:
         records = stream_export(
             session=session,
             team_id=team_id,
@@ -381,6 +389,22 @@ def test_nothing_of_another_workspace_appears(
     assert [(r["team_id"], r["evidence"]) for r in their_rows] == [("T2", "secret")]
 
 
+def test_assessments_without_points_are_skipped(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        empty_first = add_service(session, "A first")
+        add_assessment(session, empty_first, [])
+        service = add_service(session, "Bins")
+        add_assessment(session, service, [], completed_at=T0)
+        real = add_assessment(session, service, ["One"])
+        add_assessment(session, add_service(session, "Cats"), ["Cat point"])
+        add_answer(session, real, 1, "met")
+    history = parse(export_bytes(sessions, history=True))
+    assert [(r["service"], r["assessment_id"]) for r in history] == [
+        ("Bins", str(real.id)),
+        ("Cats", str(real.id + 1)),
+    ]
+
+
 def test_no_services_means_a_header_only_file(sessions: sessionmaker[Session]) -> None:
     data = export_bytes(sessions, service_ids=[])
     assert data == (BOM + ",".join(COLUMNS) + "\r\n").encode("utf-8")
@@ -458,12 +482,28 @@ def test_formula_injection_is_neutralised_in_every_text_cell_only(
             assert row[column][:1].isdigit()
 
 
-def test_times_are_utc_without_fractions() -> None:
-    summer = datetime(2026, 7, 1, 10, 30, 15, 999_999, tzinfo=timezone(timedelta(hours=1)))
-    assert format_time(summer) == "2026-07-01T09:30:15Z"
-    assert format_time(None) == ""
-    with pytest.raises(ValueError, match="naive"):
-        format_time(datetime(2026, 1, 1))
+@given(st.lists(st.text(), min_size=2, max_size=6))
+def test_quoting_matches_the_csv_module(cells: list[str]) -> None:
+    expected = io.StringIO()
+    csv.writer(expected, lineterminator="\r\n").writerow(cells)
+    assert ",".join(quote(cell) for cell in cells) + "\r\n" == expected.getvalue()
+
+
+@given(st.lists(st.text(), max_size=4))
+def test_links_are_joined_with_single_spaces_whatever_they_hold(links: list[str]) -> None:
+    for stored in (json.dumps(links), json.dumps(links, ensure_ascii=False, separators=(",", ":"))):
+        assert links_cell(stored) == text_cell(" ".join(links))
+
+
+def test_links_cell_examples() -> None:
+    assert links_cell(None) == links_cell("") == links_cell("[]") == ""
+    assert links_cell('["https://a.example/x?q=1,2", "https://b.example"]') == (
+        '"https://a.example/x?q=1,2 https://b.example"'
+    )
+    assert links_cell(json.dumps(['https://ŵ.example/"quoted"'])) == (
+        '"https://ŵ.example/""quoted"""'
+    )
+    assert links_cell('["=cmd", "https://ok"]') == "'=cmd https://ok"
 
 
 def test_stored_times_export_in_utc(sessions: sessionmaker[Session]) -> None:
@@ -474,12 +514,12 @@ def test_stored_times_export_in_utc(sessions: sessionmaker[Session]) -> None:
             session,
             service,
             ["One"],
-            started_at=datetime(2026, 7, 1, 0, 30, tzinfo=bst),
+            started_at=datetime(2026, 7, 1, 0, 30, 59, 999_999, tzinfo=bst),
             completed_at=datetime(2026, 7, 2, 0, 30, tzinfo=bst),
         )
         add_answer(session, assessment, 1, "met", at=datetime(2026, 7, 1, 12, 0, 1, tzinfo=bst))
     (row,) = parse(export_bytes(sessions))
-    assert row["assessment_started_at"] == "2026-06-30T23:30:00Z"
+    assert row["assessment_started_at"] == "2026-06-30T23:30:59Z"  # truncated, never rounded
     assert row["assessment_completed_at"] == "2026-07-01T23:30:00Z"
     assert row["answered_at"] == "2026-07-01T11:00:01Z"
 
@@ -540,26 +580,38 @@ def test_rows_are_written_as_they_are_read(sessions: sessionmaker[Session], seed
     out = io.BytesIO()
     written_before: list[int] = []
 
-    def watching(records: Iterator[ExportRecord]) -> Iterator[ExportRecord]:
-        for record in records:
+    def watching(assessments: Iterator[AssessmentRows]) -> Iterator[AssessmentRows]:
+        for assessment in assessments:
             written_before.append(len(out.getbuffer()))
-            yield record
+            yield assessment
 
     with sessions.begin() as session:
-        records = stream_export(
+        assessments = stream_export(
             session=session,
             team_id="T1",
-            service_ids=[seeded.bins.id],
+            service_ids=[seeded.bins.id, seeded.parking.id],
             history=True,
             yield_per=2,
         )
-        text = io.TextIOWrapper(out, encoding="utf-8", newline="", write_through=True)
-        count = write_csv_text(watching(records), text, AnswererNames(None))
-        text.flush()
-    assert count == 7
-    # Each record is on its way out before the next is read, not collected first.
-    assert written_before == sorted(written_before)
-    assert written_before[-1] > written_before[0]
+        count = write_csv(watching(assessments), out, AnswererNames(None), chunk_lines=1)
+    assert count == 8
+    # Each assessment is on its way out before the next is read, not collected first.
+    assert len(written_before) == 3
+    assert written_before == sorted(set(written_before))
+
+
+def test_an_abandoned_export_closes_its_cursors(
+    sessions: sessionmaker[Session], seeded: Seeded
+) -> None:
+    with sessions.begin() as session:
+        assessments = stream_export(
+            session=session, team_id="T1", service_ids=[seeded.bins.id], history=True, yield_per=1
+        )
+        first = next(assessments)
+        assessments.close()
+        assert first.assessment.service == "Bins"
+        # The transaction is still usable after the generator is dropped half-way.
+        assert exportable_services(session=session, team_id="T1")[0].name == "Bins"
 
 
 # --- who may export what ---------------------------------------------------------------------
@@ -724,3 +776,22 @@ def test_cli_explains_an_unknown_service_and_a_bad_destination(
     assert "cannot write to" in capsys.readouterr().err
     assert run_cli(["export", "--out", str(tmp_path)]) == 2
     assert "is a folder" in capsys.readouterr().err
+
+
+# --- query plans -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("history", [False, True])
+def test_sqlite_streams_the_export_in_index_order_without_sorting(
+    sqlite_url: str, history: bool
+) -> None:
+    """A sort would make SQLite read the whole export before the first row comes out."""
+    engine = make_engine(sqlite_url)
+    try:
+        for query in (header_query("T1", [1, 2], history), row_query("T1", [1, 2], history)):
+            sql = str(query.compile(engine, compile_kwargs={"literal_binds": True}))
+            with engine.connect() as connection:
+                plan = [row[3] for row in connection.exec_driver_sql("EXPLAIN QUERY PLAN " + sql)]
+            assert not [step for step in plan if "TEMP B-TREE" in step], plan
+    finally:
+        engine.dispose()
