@@ -15,7 +15,10 @@ The file is for councils' own spreadsheets and pivot tables, so it is shaped for
   point numbers and times are written by us, never prefixed.
 
 `is_latest` is true for the row that is the point's current answer within its assessment (and
-for unanswered rows); without history every row is such a row.
+for unanswered rows); without history every row is such a row, so filtering a history on
+`is_latest` and the newest assessment of each service gives the latest-only export.
+
+Everything here is pure except `export_csv`, which runs the storage stream into the writer.
 """
 
 from __future__ import annotations
