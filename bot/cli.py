@@ -12,6 +12,8 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
+from bot.cli_export import add_export_parser
+from bot.cli_summary import add_summary_parser
 from bot.config import ConfigError, load_settings, load_storage_settings
 from standards import StandardFileError, check_standard_file, load_catalogue
 from storage.db import make_engine
@@ -68,23 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     jobs_run.set_defaults(handler=_jobs_run)
 
-    _add_feature_parsers(commands)
+    add_export_parser(commands)
+    add_summary_parser(commands)
     return parser
-
-
-def _add_feature_parsers(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    try:
-        from bot.cli_export import add_export_parser
-
-        add_export_parser(commands)
-    except ModuleNotFoundError:
-        pass
-    try:
-        from bot.cli_summary import add_summary_parser
-
-        add_summary_parser(commands)
-    except ModuleNotFoundError:
-        pass
 
 
 def _run(_args: argparse.Namespace) -> int:

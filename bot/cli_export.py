@@ -22,7 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.config import ConfigError, load_storage_settings
 from bot.core.export import AnswererNames, export_csv, find_service
 from bot.core.people import Directory
-from storage.db import make_engine, session_factory
+from storage.db import make_engine, read_only_sessions
 from storage.export_queries import exportable_services, workspace_ids
 
 EXIT_OK = 0
@@ -82,7 +82,7 @@ def _export(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[int, str]
     settings = load_storage_settings(env)
     engine = make_engine(settings.database_url)
     try:
-        sessions = session_factory(engine)
+        sessions = read_only_sessions(engine)
         with sessions.begin() as session:
             team_id = _team(args.team, workspace_ids(session=session))
             services = exportable_services(session=session, team_id=team_id)
@@ -148,6 +148,6 @@ def _directory(env: Mapping[str, str]) -> Directory | None:
     token = env.get("SLACK_BOT_TOKEN", "").strip()
     if not token:
         return None
-    from bot.slack.listeners.export import directory_for_token  # only when Slack is wanted
+    from bot.slack.directory import directory_for_token  # only when Slack is wanted
 
     return directory_for_token(token, env.get("SLACK_API_URL", "").strip() or None)

@@ -18,7 +18,6 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.blocks.summary import summary_text
 from bot.clock import system_clock
 from bot.config import ConfigError, load_storage_settings
-from bot.core.heatmap import render_summary
 from bot.core.summary import Figures, build_summary
 from standards import load_catalogue
 from storage.db import make_engine, session_factory
@@ -108,6 +107,8 @@ def _summary(args: argparse.Namespace) -> int:
         standard_labels=labels,
     )
     if args.png:
+        from bot.core.heatmap import render_summary  # matplotlib only when a picture is asked for
+
         images = render_summary(summary, short_titles=labels)
         if not images:
             raise SummaryError("no service has been assessed yet, so there is no heatmap")

@@ -17,6 +17,7 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 15
+READ_ONLY_OPTION = "assessbot_read_only"
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 3
 
 
@@ -70,11 +71,18 @@ def _make_sqlite_transactional(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        read_only = connection.get_execution_options().get(READ_ONLY_OPTION, False)
+        connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
 
 def session_factory(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+def read_only_sessions(engine: Engine) -> sessionmaker[Session]:
+    """Sessions for long reads (exports): on SQLite they don't take the write lock, so a big
+    export never makes people's clicks wait. Writing through them is a bug."""
+    return session_factory(engine.execution_options(**{READ_ONLY_OPTION: True}))
 
 
 @contextmanager

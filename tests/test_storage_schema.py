@@ -106,3 +106,17 @@ def test_one_assessment_in_progress_per_service(sessions: sessionmaker[Session])
         session.add(assessment("in_progress"))
     with pytest.raises(IntegrityError), sessions.begin() as session:
         session.add(assessment("in_progress"))
+
+
+def test_read_only_sessions_do_not_block_writers_on_sqlite(sqlite_url: str) -> None:
+    """An export reading for a long time must not make people's clicks wait."""
+    from storage.db import make_engine, read_only_sessions, session_factory
+
+    engine = make_engine(sqlite_url)
+    with read_only_sessions(engine).begin() as reader:
+        reader.scalars(select(Service)).all()
+        with session_factory(engine).begin() as writer:  # would wait 15 s for the lock
+            writer.add(make_service(name="Written during a read"))
+    with session_factory(engine)() as session:
+        assert session.scalars(select(Service.name)).all() == ["Written during a read"]
+    engine.dispose()

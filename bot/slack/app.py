@@ -15,12 +15,12 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.deps import Deps
-from bot.slack.listeners import assessment, commands, events, services
+from bot.slack.listeners import assessment, commands, events, export, reminders, services, summary
 from bot.slack.router import CommandRouter
 
 logger = logging.getLogger(__name__)
 
-FEATURES = (services, assessment, events)
+FEATURES = (services, assessment, events, reminders, summary, export)
 
 
 def build_app(
@@ -41,7 +41,7 @@ def build_app(
         listener_executor=listener_executor,
     )
     router = router if router is not None else CommandRouter()
-    for feature in (*FEATURES, *optional_features()):
+    for feature in FEATURES:
         feature.register(app, deps, router)
     commands.register(app, deps, router)
 
@@ -54,17 +54,3 @@ def build_app(
         )
 
     return app
-
-
-def optional_features() -> list[Any]:
-    """Feature modules registered when present (each owns its subcommands and listeners)."""
-    import importlib
-
-    found = []
-    for name in ("reminders", "summary", "export"):
-        try:
-            found.append(importlib.import_module(f"bot.slack.listeners.{name}"))
-        except ModuleNotFoundError as error:
-            if error.name != f"bot.slack.listeners.{name}":
-                raise
-    return found

@@ -19,9 +19,13 @@ REQUEST_TIMEOUT_SECONDS = 10
 
 
 def build_web_client(settings: Settings) -> WebClient:
+    return web_client(settings.bot_token, settings.api_url)
+
+
+def web_client(token: str, api_url: str = WebClient.BASE_URL) -> WebClient:
     return WebClient(
-        token=settings.bot_token,
-        base_url=settings.api_url,
+        token=token,
+        base_url=api_url,
         timeout=REQUEST_TIMEOUT_SECONDS,
         retry_handlers=[
             ConnectionErrorRetryHandler(max_retry_count=2),

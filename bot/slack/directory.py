@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from typing import Any
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.core.people import Person
+from bot.core.people import Directory, Person
+
+logger = logging.getLogger(__name__)
 
 CACHE_SECONDS = 600.0
 
@@ -53,3 +56,24 @@ class SlackDirectory:
             person = None
         self._cache[user_id] = (time.monotonic(), person)
         return person
+
+
+class ForgivingDirectory:
+    """For exports, where names are a nicety: when Slack won't say who someone is, show the id."""
+
+    def __init__(self, directory: Directory) -> None:
+        self._directory = directory
+
+    def lookup(self, user_id: str) -> Person | None:
+        try:
+            return self._directory.lookup(user_id)
+        except SlackClientError as error:
+            logger.warning("users.info failed (%s); showing the user id instead", error)
+            return None
+
+
+def directory_for_token(token: str, api_url: str | None = None) -> Directory:
+    """A forgiving Slack directory for command-line tools run with SLACK_BOT_TOKEN set."""
+    from bot.slack.client import web_client
+
+    return ForgivingDirectory(SlackDirectory(web_client(token, api_url or WebClient.BASE_URL)))

@@ -17,7 +17,9 @@ from bot.scheduler import Tick, build_scheduler
 from bot.slack.app import build_app
 from bot.slack.client import build_web_client
 from bot.slack.directory import SlackDirectory
+from bot.slack.reminder_job import run_reminders_tick
 from bot.slack.server import HttpServer, SocketModeServer, build_wsgi
+from bot.slack.summary_job import run_summary_tick
 from standards import load_catalogue
 from storage.db import make_engine, session_factory
 from storage.migrate import upgrade
@@ -38,21 +40,11 @@ def build_deps(settings: Settings) -> Deps:
 
 def scheduled_ticks(deps: Deps, client: WebClient) -> dict[str, Tick]:
     """Every scheduled job; each decides from the database what (if anything) to send."""
-    ticks: dict[str, Tick] = {}
-    try:
-        from bot.slack.reminder_job import run_reminders_tick
-
-        directory = SlackDirectory(client)  # lives across ticks: owners cached for 10 minutes
-        ticks["reminders"] = lambda: run_reminders_tick(deps, client, directory=directory)
-    except ModuleNotFoundError:
-        pass
-    try:
-        from bot.slack.summary_job import run_summary_tick
-
-        ticks["summary"] = lambda: run_summary_tick(deps, client)
-    except ModuleNotFoundError:
-        pass
-    return ticks
+    directory = SlackDirectory(client)  # lives across ticks: owners cached for 10 minutes
+    return {
+        "reminders": lambda: run_reminders_tick(deps, client, directory=directory),
+        "summary": lambda: run_summary_tick(deps, client),
+    }
 
 
 def run(settings: Settings) -> int:

@@ -14,13 +14,7 @@ from datetime import date
 from pathlib import Path
 
 from slack_bolt import App
-from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 from bot.core.export import (
@@ -34,11 +28,11 @@ from bot.core.export import (
     parse_export_args,
     plan_export,
 )
-from bot.core.people import Directory, Person
 from bot.core.text import safe
 from bot.deps import Deps
-from bot.slack.directory import SlackDirectory
+from bot.slack.directory import ForgivingDirectory, SlackDirectory
 from bot.slack.router import CommandRequest, CommandRouter
+from storage.db import read_only_sessions
 from storage.export_queries import ExportChangedError, exportable_services
 
 logger = logging.getLogger(__name__)
@@ -127,7 +121,7 @@ def build_file(request: CommandRequest, plan: ExportPlan, folder: Path) -> tuple
     with path.open("wb") as out:
         rows = export_csv(
             out,
-            sessions=deps.sessions,
+            sessions=read_only_sessions(deps.engine),
             team_id=request.team_id,
             service_ids=[service.id for service in plan.services],
             history=plan.history,
@@ -157,32 +151,3 @@ def _never_assessed(plan: ExportPlan) -> str:
     if len(plan.services) == 1:
         return f"“{safe(plan.services[0].name, 80)}” has"
     return f"{plan.scope} have"
-
-
-class ForgivingDirectory:
-    """Names are a nicety in an export: when Slack won't say who someone is, show their id."""
-
-    def __init__(self, directory: Directory) -> None:
-        self._directory = directory
-
-    def lookup(self, user_id: str) -> Person | None:
-        try:
-            return self._directory.lookup(user_id)
-        except SlackClientError as error:
-            logger.warning("users.info failed for an export (%s); showing the id", error)
-            return None
-
-
-def directory_for_token(token: str, api_url: str | None = None) -> Directory:
-    """A Slack directory for `assessbot export` run with SLACK_BOT_TOKEN set."""
-    client = WebClient(
-        token=token,
-        base_url=api_url or WebClient.BASE_URL,
-        timeout=10,
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=5),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ],
-    )
-    return ForgivingDirectory(SlackDirectory(client))
