@@ -22,12 +22,20 @@ def insert_once(
     session: Session,
 ) -> Any | None:
     """Insert the row unless its key exists; the `returning` value only for the winner."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     statement = (
-        insert(model)
+        dialect_insert(session)(model)
         .values(**values)
         .on_conflict_do_nothing(index_elements=list(conflict_columns))
         .returning(returning)
     )
     return session.execute(statement).scalar_one_or_none()
+
+
+def dialect_insert(session: Session) -> Any:
+    """The INSERT construct with ON CONFLICT support for the session's database."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        return postgresql.insert
+    if dialect == "sqlite":
+        return sqlite.insert
+    raise RuntimeError(f"assessbot needs PostgreSQL or SQLite, not {dialect}")

@@ -18,10 +18,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, selectinload
 
 from bot.core.reminders import UPCOMING_DAYS, InProgress, NudgeKey, ServiceDue, snooze_until
+from storage.claims import insert_once
 from storage.models import (
     Answer,
     Assessment,
@@ -200,28 +200,24 @@ def claim_nudge(
     *, session: Session, key: NudgeKey, team_id: str, now: datetime, claimed_by: str
 ) -> Claim | None:
     """Insert the nudge's row; None when another tick (or process) already has it."""
-    dialect = session.get_bind().dialect.name
-    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    if dialect not in {"postgresql", "sqlite"}:
-        raise RuntimeError(f"claims need PostgreSQL or SQLite, not {dialect}")
-    statement = (
-        insert(Nudge)
-        .values(
-            team_id=team_id,
-            service_id=key.service_id,
-            stage=key.stage,
-            due_on=key.due_on,
-            occurrence=key.occurrence,
-            recipient=key.recipient,
-            status=ClaimStatus.CLAIMED.value,
-            claimed_at=now,
-            claimed_by=claimed_by[:64],
-            attempts=1,
-        )
-        .on_conflict_do_nothing(index_elements=list(_KEY_COLUMNS))
-        .returning(Nudge.id)
+    nudge_id = insert_once(
+        Nudge,
+        {
+            "team_id": team_id,
+            "service_id": key.service_id,
+            "stage": key.stage,
+            "due_on": key.due_on,
+            "occurrence": key.occurrence,
+            "recipient": key.recipient,
+            "status": ClaimStatus.CLAIMED.value,
+            "claimed_at": now,
+            "claimed_by": claimed_by[:64],
+            "attempts": 1,
+        },
+        conflict_columns=_KEY_COLUMNS,
+        returning=Nudge.id,
+        session=session,
     )
-    nudge_id = session.execute(statement).scalar_one_or_none()
     return None if nudge_id is None else Claim(nudge_id, key, attempts=1, claimed_at=now)
 
 

@@ -16,7 +16,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import ColumnElement, Select, delete, func, select, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from bot.core.summary import (
@@ -27,6 +26,7 @@ from bot.core.summary import (
     ServiceRecord,
     SummarySettings,
 )
+from storage.claims import dialect_insert, insert_once
 from storage.models import (
     Answer,
     Assessment,
@@ -186,7 +186,7 @@ def save_settings(
         "updated_at": now,
     }
     statement = (
-        _insert(session)(WorkspaceSettings)
+        dialect_insert(session)(WorkspaceSettings)
         .values(team_id=settings.team_id, **values)
         .on_conflict_do_update(index_elements=["team_id"], set_=values)
     )
@@ -202,10 +202,6 @@ class Claim:
     reclaimed: bool = False  # taken over from a stale claim: its holder may have posted
 
 
-def _insert(session: Session) -> Any:
-    return postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-
-
 def claim_scheduled(
     *,
     session: Session,
@@ -217,21 +213,21 @@ def claim_scheduled(
     stale_after: timedelta = STALE_CLAIM_AFTER,
 ) -> Claim | None:
     """Claim this week's summary for a channel; None when someone else has it (or sent it)."""
-    statement = (
-        _insert(session)(SummaryPost)
-        .values(
-            team_id=team_id,
-            channel_id=channel_id,
-            scheduled_for=scheduled_for,
-            status=ClaimStatus.CLAIMED,
-            claimed_at=now,
-            claimed_by=claimed_by,
-            figures={},
-        )
-        .on_conflict_do_nothing(index_elements=["team_id", "channel_id", "scheduled_for"])
-        .returning(SummaryPost.id)
+    post_id = insert_once(
+        SummaryPost,
+        {
+            "team_id": team_id,
+            "channel_id": channel_id,
+            "scheduled_for": scheduled_for,
+            "status": ClaimStatus.CLAIMED,
+            "claimed_at": now,
+            "claimed_by": claimed_by,
+            "figures": {},
+        },
+        conflict_columns=["team_id", "channel_id", "scheduled_for"],
+        returning=SummaryPost.id,
+        session=session,
     )
-    post_id = session.execute(statement).scalar_one_or_none()
     if post_id is not None:
         return Claim(post_id)
     existing = session.execute(
