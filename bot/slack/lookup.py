@@ -53,3 +53,17 @@ def may_manage(
     if user_id in service.owner_ids or user_id in admins:
         return True  # no users.info call needed
     return can_manage(user_id, service.owner_ids, directory.lookup(user_id), admins)
+
+
+def service_to_manage(
+    request: CommandRequest, session: Session, usage: str, action: str
+) -> Service | None:
+    """The named service if the person may manage it; otherwise None, after saying why."""
+    service = named_service(request, session, usage)
+    if service is None:
+        return None
+    directory = SlackDirectory(request.client)
+    if not may_manage(directory, request.user_id, service, request.deps.settings.admins):
+        request.reply(refusal_text(service, action))
+        return None
+    return service

@@ -29,7 +29,7 @@ from bot.deps import Deps
 from bot.slack import view_state
 from bot.slack.directory import SlackDirectory
 from bot.slack.errors import COULD_NOT_SAVE, DATABASE_ERRORS, tell_user_on_failure
-from bot.slack.lookup import may_manage, named_service, refusal_text
+from bot.slack.lookup import may_manage, refusal_text, service_to_manage
 from bot.slack.router import CommandRequest, CommandRouter
 from storage.service_queries import service_by_id, services_in_workspace
 
@@ -94,13 +94,8 @@ def _new(request: CommandRequest) -> None:
 def _edit(request: CommandRequest) -> None:
     deps = request.deps
     with deps.sessions() as session:
-        service = named_service(request, session, "/assess edit <service>")
+        service = service_to_manage(request, session, "/assess edit <service>", "edit it")
         if service is None:
-            return
-        if not may_manage(
-            SlackDirectory(request.client), request.user_id, service, deps.settings.admins
-        ):
-            request.reply(refusal_text(service, "edit it"))
             return
         view = build_service_modal(deps.catalogue, service=service, user_id=request.user_id)
     request.client.views_open(trigger_id=request.trigger_id, view=view)
@@ -109,13 +104,8 @@ def _edit(request: CommandRequest) -> None:
 def _archive(request: CommandRequest) -> None:
     deps = request.deps
     with deps.sessions() as session:
-        service = named_service(request, session, "/assess archive <service>")
+        service = service_to_manage(request, session, "/assess archive <service>", "archive it")
         if service is None:
-            return
-        if not may_manage(
-            SlackDirectory(request.client), request.user_id, service, deps.settings.admins
-        ):
-            request.reply(refusal_text(service, "archive it"))
             return
         name = safe(service.name, 80)
         blocks = [
