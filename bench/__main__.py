@@ -13,15 +13,18 @@ fail the run.
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import os
+import subprocess
 import sys
 import time
 import traceback
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
-from bench.common import load_average
+from bench.common import ROOT, load_average
 from bench.report import (
     MISSED,
     SUMMARY_HEADER,
@@ -56,15 +59,44 @@ def _nudges(quick: bool, postgres: bool) -> BenchResult:
     return bench_nudges.run(quick)
 
 
+EXPORT_CHILD = """
+import json, sys
+from bench import bench_export
+figures = bench_export.run(quick={quick})
+print("BENCH-EXPORT-FIGURES " + json.dumps(figures, default=str))
+"""
+
+
+def _export_figures(quick: bool) -> dict[str, Any]:
+    """bench_export.run() in a fresh interpreter: its peak RSS includes its process's
+    ru_maxrss for children, which in this long-lived process would also cover the servers
+    earlier benchmarks started."""
+    done = subprocess.run(
+        [sys.executable, "-c", EXPORT_CHILD.format(quick=quick)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=900,
+    )
+    marker = "BENCH-EXPORT-FIGURES "
+    lines = done.stdout.splitlines()
+    for line in lines:
+        if line.startswith(marker):
+            print("\n".join(other for other in lines if not other.startswith(marker)))
+            figures: dict[str, Any] = json.loads(line.removeprefix(marker))
+            return figures
+    raise RuntimeError(f"bench_export failed ({done.returncode}):\n{done.stderr[-3000:]}")
+
+
 def _export(quick: bool, postgres: bool) -> BenchResult:
     """bench/bench_export.py (another engineer's) returns a dict; shown like the others."""
-    from bench import bench_export
-
     started = time.perf_counter()
-    figures = dict(bench_export.run(quick=quick))
+    figures = _export_figures(quick)
     result = BenchResult("export", "3. Export", seconds=time.perf_counter() - started)
     result.raw = figures
-    rate = float(str(figures["rows_per_second"]))
+    best = float(str(figures["rows_per_second"]))
+    rate = float(str(figures.get("median_rows_per_second", best)))
     peak = float(str(figures["peak_rss_mb"]))
     rate_target = float(str(figures["target_rows_per_second"]))
     peak_target = float(str(figures["target_peak_rss_mb"]))
@@ -74,8 +106,9 @@ def _export(quick: bool, postgres: bool) -> BenchResult:
         Row(
             "export",
             case,
-            "rows per second (wall)",
-            f"{rate:,.0f} (CPU only: {float(str(figures['cpu_rows_per_second'])):,.0f})",
+            "rows per second (median of its runs)",
+            f"{rate:,.0f} (best {best:,.0f}; CPU-only "
+            f"{float(str(figures['cpu_rows_per_second'])):,.0f})",
             f"≥ {rate_target:,.0f}",
             "met" if rate >= rate_target else MISSED,
         ),
@@ -89,11 +122,16 @@ def _export(quick: bool, postgres: bool) -> BenchResult:
         ),
     ]
     if rate < rate_target:
+        cpu, wall = float(figures["history_cpu_seconds"]), float(figures["history_seconds"])
+        bound = (
+            "so it is CPU-bound in its own Python code, not waiting for the database"
+            if cpu >= 0.8 * wall
+            else f"so it waited (disk, database, other processes) {1 - cpu / wall:.0%} of it"
+        )
         result.missed.append(
-            f"{rate:,.0f} rows/s (target {rate_target:,.0f}); the exporting process spent "
-            f"{figures['history_cpu_seconds']} s of CPU for {figures['history_seconds']} s of "
-            f"wall time, so it is CPU-bound in Python (CSV row building), not waiting on the "
-            f"database; load average {figures['load_average']}."
+            f"median {rate:,.0f} rows/s, best {best:,.0f} (target {rate_target:,.0f}); its "
+            f"fastest run used {cpu} s of CPU in {wall} s, {bound}; load average "
+            f"{figures['load_average']}."
         )
     if peak >= peak_target:
         result.missed.append(f"peak RSS {peak:.1f} MB (target < {peak_target:.0f} MB).")
@@ -102,10 +140,13 @@ def _export(quick: bool, postgres: bool) -> BenchResult:
         + ", ".join(f"{key} {value}" for key, value in figures.items() if key != "name")
         + "."
     )
-    result.notes.append(
-        "The export runs in a fresh child process so its peak RSS (VmHWM) is its own; seeding "
-        "is not timed."
-    )
+    result.notes += [
+        "bench_export measures its export in a fresh child process (peak RSS = VmHWM, and "
+        "ru_maxrss of its children); this runner starts it in a fresh interpreter too, so no "
+        "server an earlier benchmark started counts towards that peak. Seeding is not timed.",
+        "bench_export's own PASS/FAIL uses its best run; this table judges the median of its "
+        "runs, as the issue asks for medians.",
+    ]
     return result
 
 
@@ -149,19 +190,22 @@ def main(argv: list[str] | None = None) -> int:
     started = time.perf_counter()
     load_before = load_average()
     results: list[BenchResult] = []
+    loads: list[str] = []
     for name in NAMES:
         if name not in chosen:
             continue
         log.info("running %s%s", name, " (quick)" if args.quick else "")
         begun = time.perf_counter()
+        load_at_start = load_average()
         try:
             results.append(RUNNERS[name](args.quick, not args.no_postgres))
         except Exception as error:  # report it, run the rest
             log.exception("%s crashed", name)
             results.append(_crashed(name, error, time.perf_counter() - begun))
         log.info("%s done in %.0f s", name, time.perf_counter() - begun)
+        loads.append(f"{name} {load_at_start} → {load_average()}")
     total = time.perf_counter() - started
-    noise = _noise(total, load_before)
+    noise = _noise(total, load_before, loads)
     table = text_table(SUMMARY_HEADER, summary_rows(results))
     print()
     print(table)
@@ -180,10 +224,12 @@ def main(argv: list[str] | None = None) -> int:
     return 1 if crashed else 0
 
 
-def _noise(total: float, load_before: float) -> list[str]:
+def _noise(total: float, load_before: float, loads: list[str]) -> list[str]:
     cpus = os.cpu_count() or 1
     lines = [
-        f"{cpus} CPUs. Load average {load_before} before the run, {load_average()} after it.",
+        f"{cpus} CPUs. Load average (1 minute) {load_before} before the run, {load_average()} "
+        f"after it; at the start → end of each benchmark: {'; '.join(loads)}. The machine is "
+        "shared: anything else running on it shows in these figures and is not controlled.",
         "Benchmarks run one after another. The fake Slack always runs in the benchmark's own "
         "process and so shares the cores with what is measured; for the latency benchmark the "
         "app under test, the bare Bolt app (idle while ours is measured and the other way "

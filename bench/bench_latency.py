@@ -24,6 +24,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -108,6 +109,7 @@ class RoundFigures:
     fake_cpu_ms: float = math.nan  # and this process's (the fake Slack)
     drain: float = 0.0
     by_kind: dict[str, tuple[float, float]] = field(default_factory=dict)
+    failures: dict[str, int] = field(default_factory=dict)  # "kind: HTTP status" → count
 
 
 class Workload:
@@ -262,6 +264,9 @@ def _figures(
         per_second=len(results) / outcome["wall_seconds"] if outcome["wall_seconds"] else 0.0,
         loadgen_cpu_ms=outcome["cpu_seconds"] * 1000 / max(1, len(results)),
         by_kind=by_kind,
+        failures=dict(
+            Counter(f"{row[0]}: HTTP {row[1] or 'no answer'}" for row in results if row[1] != 200)
+        ),
     )
 
 
@@ -520,11 +525,17 @@ def _describe(result: BenchResult, by_backend: dict[str, dict[str, Any]], sizes:
             f"work after it: queries, Block Kit, Slack calls), against {rate[BARE]:,.0f}/s and "
             f"{cpu[BARE]:.1f} ms for the bare app. " + _why_slow(ours)
         )
+        failures: Counter[str] = Counter()
+        for r in ours:
+            failures.update(r.failures)
         if not p99_ok:
+            failed = ", ".join(f"{what} × {n}" for what, n in sorted(failures.items()))
             result.missed.append(
                 f"{backend}: p99 {_ms(summary[OURS]['p99'])}, {errors} of "
-                f"{sum(r.requests for r in ours):,} requests failed ({slow} took over 3 s, "
-                f"when Slack gives up and Bolt stops waiting for the ack). " + why
+                f"{sum(r.requests for r in ours):,} requests failed"
+                + (f" ({failed})" if failed else "")
+                + f"; {slow} took over 3 s, when Slack shows the user an error and Bolt stops "
+                "waiting for the ack. " + why
             )
         if not ratio_ok:
             result.missed.append(

@@ -291,10 +291,27 @@ def _describe(
         "previous figures); no Slack, no heatmap.",
         "home = the real `bot.slack.listeners.events.publish_home` with a recorder in place of "
         "`views.publish`; list = `services_in_workspace` + `service_lines` + `build_list`.",
+        "On PostgreSQL the tables are ANALYZEd after the bulk load, as autovacuum would do "
+        "within a minute of it; without statistics the planner's blind plans made the "
+        "5,000-service summary about five times slower.",
         "reminders = `run_reminders_tick(dry_run=True)` against the fake Slack with the Slack "
         "directory kept across ticks, as the scheduler does; the cold first tick's users.info "
         "calls (one per owner with something due) are in the last column.",
     ]
+    slow_views = [
+        f"{backend} {name} {by_size[largest][name]['seconds']:.1f} s"
+        for backend, by_size in measured.items()
+        for name in ("home", "list")
+        if by_size[largest][name]["seconds"] > 1.0
+    ]
+    if slow_views:
+        result.notes.append(
+            f"No target, but slow at {largest:,} services: {', '.join(slow_views)}. Profiling "
+            "shows most of it is loading whole ORM objects the views never show: each latest "
+            "assessment's 15 snapshot points (`Assessment.points` is `lazy='selectin'`) and "
+            "every current `Answer` (evidence text, JSON links decoded) when the list and Home "
+            "tab only count ratings."
+        )
     if any(row.verdict == MISSED for row in result.rows):
         result.notes.append("Targets missed are listed under 'Targets missed' with the reason.")
     if SQLITE not in measured:

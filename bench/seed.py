@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, insert
 
-from bench.common import reset_sequences
+from bench.common import analyze, reset_sequences
 from bot.core.due import DueReason
 from standards import load_catalogue
 from storage.models import Answer, Assessment, AssessmentPoint, Service, ServiceOwner
@@ -74,6 +74,7 @@ def seed_portfolio(
         )
         counts["owners"] = len(owners)
     reset_sequences(engine, ["services", "assessments", "answers"])
+    analyze(engine)
     return counts
 
 
@@ -109,6 +110,7 @@ def seed_due_today(
         _insert(connection, Service, iter(rows))
         _insert(connection, ServiceOwner, iter(owners))
     reset_sequences(engine, ["services"])
+    analyze(engine)
 
 
 def _insert(connection: Connection, model: Any, rows: Iterator[dict[str, Any]]) -> int:
