@@ -137,6 +137,7 @@ def running_app(
     *,
     clock: FakeClock | None = None,
     env: Mapping[str, str] | None = None,
+    slack_timeout: float | None = None,
 ) -> Iterator[RunningApp]:
     """Serve the app until the block ends; a second call on the same database is a restart."""
     settings = load_settings(settings_env(fake, database_url, **dict(env or {})))
@@ -152,7 +153,10 @@ def running_app(
     )
     router = CommandRouter()
     executor = InflightExecutor()
-    app = build_app(deps, build_web_client(settings), router, listener_executor=executor)
+    client = build_web_client(settings)
+    if slack_timeout is not None:  # Bolt copies the timeout into every request's client
+        client.timeout = int(slack_timeout)
+    app = build_app(deps, client, router, listener_executor=executor)
     server = HttpServer(build_wsgi(app, engine), port=0, host="127.0.0.1")
     thread = server.serve_in_thread()
     try:

@@ -65,6 +65,20 @@ def test_slack_failures_never_lose_answers_or_block_the_flow(
     assert card_point(newest_card(slack_app)) == 2  # the next point was still posted
 
 
+def test_slack_timing_out_never_blocks_the_next_point(
+    sqlite_url: str, fake_slack: FakeSlack
+) -> None:
+    with running_app(sqlite_url, fake_slack, slack_timeout=1) as app:
+        register(app)
+        app.driver.command("start Bins", user=OWNER, channel=CHANNEL)
+        first = newest_card(app)
+        app.fake.fail_next("chat.update", delay=2.5, times=5)
+        response = app.driver.click("Met", user=OWNER, in_message=(CHANNEL, first["ts"]))
+        assert response.status == 200
+        assert count(app, Answer) == 1
+        assert card_point(newest_card(app)) == 2
+
+
 def test_a_card_slack_would_not_take_is_posted_on_resume(slack_app: RunningApp) -> None:
     register(slack_app)
     slack_app.driver.command("start Bins", user=OWNER, channel=CHANNEL)

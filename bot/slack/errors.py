@@ -11,7 +11,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from slack_sdk.errors import SlackApiError
+from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import DBAPIError, OperationalError
 
 logger = logging.getLogger(__name__)
@@ -24,11 +24,17 @@ NOT_IN_CHANNEL = (
 )
 
 DATABASE_ERRORS = (OperationalError, DBAPIError)
+# Every way a Web API call can fail: Slack said no (SlackApiError), or it never answered —
+# time-outs and dropped connections surface as OSError subclasses from urllib.
+SLACK_CALL_ERRORS = (SlackClientError, OSError)
 CHANNEL_ERRORS = {"not_in_channel", "channel_not_found", "is_archived", "restricted_action"}
 
 
-def slack_error_code(error: SlackApiError) -> str:
-    return str(error.response.get("error", "unknown_error"))
+def slack_error_code(error: BaseException) -> str:
+    """Slack's error name, or a word for a call that never got an answer."""
+    if isinstance(error, SlackApiError):
+        return str(error.response.get("error", "unknown_error"))
+    return "no_response"
 
 
 def not_in_channel_text(channel_id: str) -> str:
@@ -43,7 +49,7 @@ def tell_user_on_failure(tell: Callable[[str], Any], what: str) -> Iterator[None
     except DATABASE_ERRORS:
         logger.warning("database unavailable while %s", what, exc_info=True)
         _tell_quietly(tell, COULD_NOT_SAVE)
-    except SlackApiError as error:
+    except SLACK_CALL_ERRORS as error:
         code = slack_error_code(error)
         logger.warning("Slack refused a call while %s: %s", what, code)
         _tell_quietly(tell, SLACK_FAILED + f" (Slack said `{code}`)")

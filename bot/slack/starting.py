@@ -19,7 +19,12 @@ from bot.core.flow import reserve_next_card, start_assessment, supersede_open_ca
 from bot.core.text import safe
 from bot.deps import Deps
 from bot.slack.directory import SlackDirectory
-from bot.slack.errors import CHANNEL_ERRORS, not_in_channel_text, slack_error_code
+from bot.slack.errors import (
+    CHANNEL_ERRORS,
+    SLACK_CALL_ERRORS,
+    not_in_channel_text,
+    slack_error_code,
+)
 from bot.slack.lookup import may_manage, refusal_text
 from bot.slack.thread import post_card, refresh_parent
 from storage.assessment_queries import (
@@ -124,5 +129,5 @@ def _resume(deps: Deps, client: WebClient, running: Assessment, service: Service
 def _delete_quietly(client: WebClient, channel: str, ts: str) -> None:
     try:
         client.chat_delete(channel=channel, ts=ts)
-    except SlackApiError as error:
+    except SLACK_CALL_ERRORS as error:
         logger.warning("could not delete duplicate parent message: %s", slack_error_code(error))

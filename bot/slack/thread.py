@@ -11,13 +11,13 @@ import logging
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
-from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 
 from bot.blocks.assessment import CardView, build_card, build_completion, build_parent
 from bot.blocks.words import day
 from bot.core.flow import Tally, point_numbers, tally
 from bot.deps import Deps
+from bot.slack.errors import SLACK_CALL_ERRORS, slack_error_code
 from storage.assessment_queries import current_answers, previous_completed
 from storage.models import Assessment, Card, Service
 
@@ -77,12 +77,12 @@ def post_card(deps: Deps, client: WebClient, card_id: int) -> Posted | None:
             blocks=blocks,
             unfurl_links=False,
         )
-    except SlackApiError as error:
+    except SLACK_CALL_ERRORS as error:
         logger.warning(
             "card for point %d of assessment %d not posted (%s); it will be posted on resume",
             point_number,
             assessment.id,
-            error.response.get("error"),
+            slack_error_code(error),
         )
         return None
     ts = str(response["ts"])
@@ -150,12 +150,12 @@ def announce_completion(
     for channel, thread_ts in destinations:
         try:
             client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=blocks)
-        except SlackApiError as error:
-            logger.warning("completion not posted in %s: %s", channel, error.response.get("error"))
+        except SLACK_CALL_ERRORS as error:
+            logger.warning("completion not posted in %s: %s", channel, slack_error_code(error))
 
 
 def _update(client: WebClient, target: Posted, text: str, blocks: list[dict[str, object]]) -> None:
     try:
         client.chat_update(channel=target.channel, ts=target.ts, text=text, blocks=blocks)
-    except SlackApiError as error:
-        logger.warning("could not update message %s: %s", target.ts, error.response.get("error"))
+    except SLACK_CALL_ERRORS as error:
+        logger.warning("could not update message %s: %s", target.ts, slack_error_code(error))

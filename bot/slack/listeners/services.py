@@ -28,7 +28,13 @@ from bot.core.text import escape, safe
 from bot.deps import Deps
 from bot.slack import view_state
 from bot.slack.directory import SlackDirectory
-from bot.slack.errors import COULD_NOT_SAVE, DATABASE_ERRORS, tell_user_on_failure
+from bot.slack.errors import (
+    COULD_NOT_SAVE,
+    DATABASE_ERRORS,
+    SLACK_CALL_ERRORS,
+    slack_error_code,
+    tell_user_on_failure,
+)
 from bot.slack.lookup import may_manage, refusal_text, service_to_manage
 from bot.slack.router import CommandRequest, CommandRouter
 from storage.service_queries import service_by_id, services_in_workspace
@@ -247,5 +253,5 @@ def _save_service(
         )
     try:
         client.chat_postMessage(channel=channel, text=text, blocks=[section(text)])
-    except SlackApiError as error:
-        logger.warning("could not announce service in %s: %s", channel, error.response.get("error"))
+    except SLACK_CALL_ERRORS as error:
+        logger.warning("could not announce service in %s: %s", channel, slack_error_code(error))
