@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from sqlalchemy.orm import Session
 
 from bot.blocks.words import mention
@@ -10,8 +12,11 @@ from bot.core.permissions import can_manage
 from bot.core.services import NotFound, find_service
 from bot.core.text import safe
 from bot.slack.directory import SlackDirectory
+from bot.slack.errors import SLACK_CALL_ERRORS
 from bot.slack.router import CommandRequest
 from storage.models import Service
+
+logger = logging.getLogger(__name__)
 
 
 def not_found_text(result: NotFound) -> str:
@@ -50,9 +55,19 @@ def refusal_text(service: Service, action: str) -> str:
 def may_manage(
     directory: SlackDirectory, user_id: str, service: Service, admins: frozenset[str]
 ) -> bool:
+    """Owners and listed admins without asking Slack; Slack workspace admins with one lookup.
+
+    If Slack cannot answer, the person is treated as not an admin: refusing politely beats
+    letting someone through on a guess.
+    """
     if user_id in service.owner_ids or user_id in admins:
-        return True  # no users.info call needed
-    return can_manage(user_id, service.owner_ids, directory.lookup(user_id), admins)
+        return True
+    try:
+        person = directory.lookup(user_id)
+    except SLACK_CALL_ERRORS:
+        logger.warning("users.info failed while checking permissions; treating as not admin")
+        person = None
+    return can_manage(user_id, service.owner_ids, person, admins)
 
 
 def service_to_manage(
