@@ -101,11 +101,12 @@ def test_tokens_and_secrets_never_reach_the_logs(
     caplog.set_level(logging.DEBUG)
     register(slack_app)
     slack_app.driver.command("start Bins", user=OWNER, channel=CHANNEL)
-    slack_app.driver.command("help", user=OWNER, channel=CHANNEL, bad_signature=True)
+    slack_app.driver.command("start Secret plans", user=OWNER, channel=CHANNEL, bad_signature=True)
     slack_app.fake.fail_next("chat.update", error="invalid_auth")
     slack_app.driver.click("Met", user=OWNER, in_message=(CHANNEL, newest_card(slack_app)["ts"]))
     logged = "\n".join(record.getMessage() + (record.exc_text or "") for record in caplog.records)
     assert logged, "expected some logging to scan"
     for secret in (slack_app.deps.settings.bot_token, SIGNING_SECRET):
         assert secret not in logged
+    assert "Secret plans" not in logged and "Secret+plans" not in logged  # no request bodies
     assert secret not in repr(slack_app.deps.settings)

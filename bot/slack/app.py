@@ -30,6 +30,8 @@ def build_app(
     listener_executor: Executor | None = None,
 ) -> App:
     logging.getLogger("slack_bolt").setLevel(logging.WARNING)
+    bolt_logger = logging.getLogger("assessbot.bolt")
+    bolt_logger.setLevel(logging.WARNING)  # Bolt's middleware loggers copy this level
     app = App(
         client=client,
         signing_secret=deps.settings.signing_secret,
@@ -37,7 +39,7 @@ def build_app(
         # auth.test at start-up proves the token works before we accept traffic.
         token_verification_enabled=True,
         process_before_response=False,
-        logger=logging.getLogger("assessbot.bolt"),
+        logger=bolt_logger,
         listener_executor=listener_executor,
     )
     router = router if router is not None else CommandRouter()
