@@ -535,7 +535,15 @@ def _describe(result: BenchResult, by_backend: dict[str, dict[str, Any]], sizes:
                 f"{sum(r.requests for r in ours):,} requests failed"
                 + (f" ({failed})" if failed else "")
                 + f"; {slow} took over 3 s, when Slack shows the user an error and Bolt stops "
-                "waiting for the ack. " + why
+                "waiting for the ack. "
+                + (
+                    "A click is acknowledged after its answer is saved and Bolt's listener "
+                    "carries on after Bolt gives up, so such an answer is saved although the "
+                    "person was shown an error. "
+                    if any(what.startswith("click") for what in failures)
+                    else ""
+                )
+                + why
             )
         if not ratio_ok:
             result.missed.append(
