@@ -12,7 +12,7 @@ from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, lazyload, selectinload
 
 from storage.claims import insert_once
 from storage.models import (
@@ -115,10 +115,9 @@ def latest_assessments_for(
         .where(Assessment.service_id.in_(ids))
         .group_by(Assessment.service_id)
     )
-    return {
-        assessment.service_id: assessment
-        for assessment in session.scalars(select(Assessment).where(Assessment.id.in_(newest)))
-    }
+    # Lists need the point count, not the snapshot: load it only if someone looks.
+    query = select(Assessment).where(Assessment.id.in_(newest)).options(lazyload(Assessment.points))
+    return {assessment.service_id: assessment for assessment in session.scalars(query)}
 
 
 def cards_of(assessment_id: int, *, session: Session) -> list[Card]:

@@ -31,7 +31,7 @@ from typing import Any, NamedTuple, TypeVarTuple
 
 from sqlalchemy import ColumnElement, Result, Select, String, Text, and_, cast, func, select
 from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.orm import InstrumentedAttribute, Session, aliased, selectinload
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased, subqueryload
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.functions import FunctionElement
 
@@ -90,7 +90,7 @@ def exportable_services(*, session: Session, team_id: str) -> list[ExportableSer
     services = session.scalars(
         select(Service)
         .where(Service.team_id == team_id)
-        .options(selectinload(Service.owners))
+        .options(subqueryload(Service.owners))  # one query at any size
         .order_by(Service.name_key, Service.id)
     )
     return [

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, subqueryload
 
 from bot.core.reminders import UPCOMING_DAYS, InProgress, NudgeKey, ServiceDue, snooze_until
 from storage.claims import insert_once
@@ -107,7 +107,7 @@ def _snapshots(session: Session, *where: ColumnElement[bool]) -> list[ServiceDue
     services = session.scalars(
         select(Service)
         .where(*where)
-        .options(selectinload(Service.owners))
+        .options(subqueryload(Service.owners))  # one query at any size
         .order_by(Service.next_due_on, Service.name_key, Service.id)
     ).all()
     work = _in_progress_by_service(session, where)

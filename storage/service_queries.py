@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, selectinload, subqueryload
 
 from storage.models import Service
 
@@ -30,7 +30,8 @@ def service_by_name(name: str, *, team_id: str, session: Session) -> Service | N
 def services_in_workspace(
     *, team_id: str, session: Session, include_archived: bool = False
 ) -> Sequence[Service]:
-    query = select(Service).where(Service.team_id == team_id).options(selectinload(Service.owners))
+    # subqueryload: one query for every owner however many services (selectin batches by 500)
+    query = select(Service).where(Service.team_id == team_id).options(subqueryload(Service.owners))
     if not include_archived:
         query = query.where(Service.archived_at.is_(None))
     return session.scalars(query.order_by(Service.name_key)).all()

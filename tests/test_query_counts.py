@@ -1,0 +1,150 @@
+"""Lists, the Home tab, the due list and the export read a fixed number of statements however
+many services a workspace has: no N+1, and no extra statement per 500 either (SQLAlchemy's
+selectin loading batches its IN lists by 500)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Engine, event, insert, select
+from sqlalchemy.orm import Session
+
+from bot.core.overview import service_lines
+from standards import load_catalogue
+from storage.db import session_factory
+from storage.export_queries import exportable_services
+from storage.models import Answer, Assessment, Service, ServiceOwner
+from storage.reminder_queries import due_services
+from storage.service_queries import services_in_workspace
+
+TODAY = date(2026, 3, 3)
+NOW = datetime(2026, 3, 3, 10, tzinfo=UTC)
+CATALOGUE = load_catalogue()
+
+
+def add_services(engine: Engine, first: int, count: int) -> None:
+    """`count` services with two owners, an assessment and one answer each (Core inserts)."""
+    with engine.begin() as connection:
+        connection.execute(
+            insert(Service),
+            [
+                {
+                    "team_id": "T1",
+                    "name": f"S{n}",
+                    "name_key": f"s{n}",
+                    "description": "",
+                    "standard_id": "lgdss",
+                    "phase": "beta",
+                    "team_channel_id": "C1",
+                    "interval_months": 6,
+                    "next_due_on": TODAY,
+                    "due_reason": "interval",
+                    "created_by": "U1",
+                    "created_at": NOW,
+                    "updated_at": NOW,
+                }
+                for n in range(first, first + count)
+            ],
+        )
+        ids = connection.scalars(
+            select(Service.id).where(
+                Service.name_key.in_([f"s{n}" for n in range(first, first + count)])
+            )
+        ).all()
+        connection.execute(
+            insert(ServiceOwner),
+            [
+                {"service_id": service_id, "user_id": user}
+                for service_id in ids
+                for user in ("U1", "U2")
+            ],
+        )
+        connection.execute(
+            insert(Assessment),
+            [
+                {
+                    "team_id": "T1",
+                    "service_id": service_id,
+                    "standard_id": "lgdss",
+                    "standard_version": "2016",
+                    "standard_title": "LGDSS",
+                    "phase": "beta",
+                    "status": "in_progress",
+                    "started_by": "U1",
+                    "started_at": NOW,
+                    "channel_id": "C1",
+                    "point_count": 15,
+                }
+                for service_id in ids
+            ],
+        )
+        assessments = connection.scalars(
+            select(Assessment.id).where(Assessment.service_id.in_(ids))
+        ).all()
+        connection.execute(
+            insert(Answer),
+            [
+                {
+                    "team_id": "T1",
+                    "assessment_id": assessment_id,
+                    "point_number": 1,
+                    "rating": "met",
+                    "evidence": "",
+                    "evidence_links": [],
+                    "answered_by": "U1",
+                    "answered_at": NOW,
+                }
+                for assessment_id in assessments
+            ],
+        )
+
+
+@contextmanager
+def counting(engine: Engine) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+
+
+def statements_for(engine: Engine, work: Callable[[Session], object]) -> int:
+    with counting(engine) as statements, session_factory(engine)() as session:
+        work(session)
+    return len([s for s in statements if not s.lstrip().upper().startswith("BEGIN")])
+
+
+def portfolio_view(session: Session) -> None:
+    services = services_in_workspace(team_id="T1", session=session)
+    lines = service_lines(services, catalogue=CATALOGUE, session=session)
+    assert all(len(line.service.owner_ids) == 2 and line.tally for line in lines)
+
+
+def due_list(session: Session) -> None:
+    assert due_services(session=session, team_id="T1", today=TODAY, within_days=30)
+
+
+def export_list(session: Session) -> None:
+    assert all(service.owner_ids for service in exportable_services(session=session, team_id="T1"))
+
+
+def counts(engine: Engine) -> dict[str, int]:
+    return {
+        name: statements_for(engine, work)
+        for name, work in (("list", portfolio_view), ("due", due_list), ("export", export_list))
+    }
+
+
+def test_statement_counts_do_not_grow_with_the_portfolio(engine: Engine) -> None:
+    add_services(engine, 0, 3)
+    small = counts(engine)
+    add_services(engine, 3, 1200)
+    assert counts(engine) == small
