@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass, field
 
 from sqlalchemy import Engine
 from sqlalchemy.orm import Session, sessionmaker
@@ -10,6 +11,14 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from standards import Catalogue
+
+AFTER_ACK_THREADS = 2
+
+
+def after_ack_pool() -> Executor:
+    """Few threads on purpose: work done after an ack (posting cards, replies) must not take the
+    CPU from requests still waiting for theirs, which Slack abandons after 3 seconds."""
+    return ThreadPoolExecutor(max_workers=AFTER_ACK_THREADS, thread_name_prefix="after-ack")
 
 
 @dataclass(frozen=True)
@@ -20,3 +29,4 @@ class Deps:
     catalogue: Catalogue
     clock: Clock = system_clock
     process_name: str = "assessbot"
+    after_ack: Executor = field(default_factory=after_ack_pool)

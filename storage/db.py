@@ -17,6 +17,9 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 15
+# Up to 30 connections per process: the HTTP server's and listeners' threads plus the
+# scheduler may all want one at once under a burst of clicks.
+POOL = {"pool_size": 10, "max_overflow": 20}
 READ_ONLY_OPTION = "assessbot_read_only"
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 3
 
@@ -35,9 +38,11 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     url = normalise_url(url)
     backend = make_url(url).get_backend_name()
     if backend == "sqlite":
+        in_memory = make_url(url).database in (None, "", ":memory:")
         engine = create_engine(
             url,
             connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS, "check_same_thread": False},
+            **({} if in_memory else POOL),
             **kwargs,
         )
         _make_sqlite_transactional(engine)
@@ -49,7 +54,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         pool_pre_ping=True,
         pool_recycle=1800,
         connect_args=connect_args,
-        **kwargs,
+        **{**POOL, **kwargs},
     )
 
 

@@ -143,6 +143,8 @@ def running_app(
     settings = load_settings(settings_env(fake, database_url, **dict(env or {})))
     engine = make_engine(database_url)
     clock = clock or FakeClock()
+    # One counting pool for Bolt's listeners and the after-ack work, so a test can wait for both.
+    executor = InflightExecutor()
     deps = Deps(
         settings=settings,
         engine=engine,
@@ -150,9 +152,9 @@ def running_app(
         catalogue=load_catalogue(settings.standards_dir),
         clock=clock,
         process_name="test",
+        after_ack=executor,
     )
     router = CommandRouter()
-    executor = InflightExecutor()
     client = build_web_client(settings)
     if slack_timeout is not None:  # Bolt copies the timeout into every request's client
         client.timeout = int(slack_timeout)

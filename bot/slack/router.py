@@ -51,16 +51,26 @@ class Subcommand:
     usage: str
     summary: str
     example: str
+    opens_modal: bool = False  # run before anything else: a trigger_id lives 3 seconds
 
 
 @dataclass
 class CommandRouter:
     subcommands: dict[str, Subcommand] = field(default_factory=dict)
 
-    def add(self, name: str, handler: Handler, *, usage: str, summary: str, example: str) -> None:
+    def add(
+        self,
+        name: str,
+        handler: Handler,
+        *,
+        usage: str,
+        summary: str,
+        example: str,
+        opens_modal: bool = False,
+    ) -> None:
         if name in self.subcommands:
             raise ValueError(f"subcommand {name!r} registered twice")
-        self.subcommands[name] = Subcommand(name, handler, usage, summary, example)
+        self.subcommands[name] = Subcommand(name, handler, usage, summary, example, opens_modal)
 
     def find(self, name: str) -> Subcommand | None:
         return self.subcommands.get(name)

@@ -7,6 +7,7 @@ import os
 import signal
 import socket
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from types import FrameType
 
 from slack_sdk import WebClient
@@ -25,6 +26,8 @@ from storage.db import make_engine, session_factory
 from storage.migrate import upgrade
 
 logger = logging.getLogger(__name__)
+
+LISTENER_THREADS = 32
 
 
 def build_deps(settings: Settings) -> Deps:
@@ -51,7 +54,10 @@ def run(settings: Settings) -> int:
     deps = build_deps(settings)
     upgrade(deps.engine)
     client = build_web_client(settings)
-    app = build_app(deps, client)
+    # Enough listener threads that an ack never waits for another request's work: each
+    # listener only saves and acks, then hands the rest to the small after-ack pool.
+    listeners = ThreadPoolExecutor(max_workers=LISTENER_THREADS, thread_name_prefix="listener")
+    app = build_app(deps, client, listener_executor=listeners)
     server: HttpServer | SocketModeServer
     if settings.socket_mode:
         assert settings.app_token is not None
@@ -69,6 +75,8 @@ def run(settings: Settings) -> int:
         server.serve_forever()
     finally:
         scheduler.shutdown(wait=False)
+        listeners.shutdown(wait=True)
+        deps.after_ack.shutdown(wait=True)  # finish posting what was already acknowledged
         deps.engine.dispose()
         logger.info("assessbot stopped")
     return 0

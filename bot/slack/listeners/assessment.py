@@ -35,6 +35,7 @@ from bot.core.overview import service_lines
 from bot.core.text import safe
 from bot.deps import Deps
 from bot.slack import view_state
+from bot.slack.after_ack import later
 from bot.slack.directory import SlackDirectory
 from bot.slack.errors import COULD_NOT_SAVE, DATABASE_ERRORS, tell_user_on_failure
 from bot.slack.lookup import may_manage, named_service, refusal_text
@@ -114,7 +115,9 @@ def register(app: App, deps: Deps, router: CommandRouter) -> None:
     ) -> None:
         ack()
         value = body["actions"][0].get("value", "")
-        _start_by_id(deps, body, respond, client, value)
+        later(
+            deps, "starting an assessment", lambda: _start_by_id(deps, body, respond, client, value)
+        )
 
     @app.action(ids.HOME_SERVICE_MENU)
     def on_home_menu(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
@@ -122,7 +125,11 @@ def register(app: App, deps: Deps, router: CommandRouter) -> None:
         choice = (body["actions"][0].get("selected_option") or {}).get("value", "")
         verb, _, service_id = choice.partition(":")
         if verb == "start":
-            _start_by_id(deps, body, respond, client, service_id)
+            later(
+                deps,
+                "starting an assessment",
+                lambda: _start_by_id(deps, body, respond, client, service_id),
+            )
         elif verb == "status":
             _status_modal(deps, body, client, service_id)
 
@@ -251,7 +258,7 @@ def _answer_click(
         return
     ack()
     if outcome is not None:
-        _after_save(deps, client, outcome, clicked)
+        later(deps, "updating the thread", lambda: _after_save(deps, client, outcome, clicked))
 
 
 class _Refused(Exception):
@@ -422,7 +429,7 @@ def _submit_point_modal(
         return
     ack()
     if outcome is not None:
-        _after_save(deps, client, outcome, clicked)
+        later(deps, "updating the thread", lambda: _after_save(deps, client, outcome, clicked))
 
 
 def _status_change(
@@ -450,12 +457,16 @@ def _status_change(
         _tell(client, respond, body, str(refused))
         return
     ack()
-    if outcome is None:
-        return
+    if outcome is not None:
+        later(
+            deps, "refreshing status", lambda: _after_status_change(deps, client, outcome, respond)
+        )
+
+
+def _after_status_change(deps: Deps, client: WebClient, outcome: Outcome, respond: Respond) -> None:
     _after_save(deps, client, outcome, None)
     with deps.sessions() as session:
         blocks = _status_blocks(deps, session, outcome.service, deps.clock())
-    with tell_user_on_failure(lambda _t: None, "refreshing status"):
-        respond(
-            text=f"Status of {safe(outcome.service.name, 80)}", blocks=blocks, replace_original=True
-        )
+    respond(
+        text=f"Status of {safe(outcome.service.name, 80)}", blocks=blocks, replace_original=True
+    )

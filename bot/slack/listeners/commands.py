@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from bot.blocks.help import build_help, build_unknown_subcommand
 from bot.core.permissions import is_admin
 from bot.deps import Deps
+from bot.slack.after_ack import later
 from bot.slack.directory import SlackDirectory
 from bot.slack.errors import tell_user_on_failure
 from bot.slack.router import CommandRequest, CommandRouter
@@ -55,5 +56,9 @@ def register(app: App, deps: Deps, router: CommandRouter) -> None:
             text=command.get("text", ""),
             is_admin=lambda: is_admin(user_id, directory.lookup(user_id), deps.settings.admins),
         )
-        with tell_user_on_failure(lambda text: respond(text=text), f"/assess {name}"):
-            subcommand.handler(request)
+        tell = lambda text: respond(text=text)  # noqa: E731
+        if subcommand.opens_modal:
+            with tell_user_on_failure(tell, f"/assess {name}"):
+                subcommand.handler(request)
+        else:
+            later(deps, f"/assess {name}", lambda: subcommand.handler(request), tell)

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from bot.blocks.portfolio import build_home
 from bot.core.overview import service_lines
 from bot.deps import Deps
-from bot.slack.errors import tell_user_on_failure
+from bot.slack.after_ack import later
 from bot.slack.router import CommandRouter
 from storage.event_queries import first_delivery
 from storage.service_queries import services_in_workspace
@@ -44,8 +44,12 @@ def register(app: App, deps: Deps, router: CommandRouter) -> None:
     def on_home_opened(event: dict[str, Any], body: dict[str, Any], client: WebClient) -> None:
         if event.get("tab", "home") != "home":
             return
-        with tell_user_on_failure(lambda _text: None, "publishing the Home tab"):
-            publish_home(deps, client, team_id=body["team_id"], user_id=event["user"])
+        team_id, user_id = body["team_id"], event["user"]
+        later(
+            deps,
+            "publishing the Home tab",
+            lambda: publish_home(deps, client, team_id=team_id, user_id=user_id),
+        )
 
 
 def publish_home(deps: Deps, client: WebClient, *, team_id: str, user_id: str) -> None:

@@ -27,12 +27,11 @@ from bot.core.services import (
 from bot.core.text import escape, safe
 from bot.deps import Deps
 from bot.slack import view_state
+from bot.slack.after_ack import later
 from bot.slack.directory import SlackDirectory
 from bot.slack.errors import (
     COULD_NOT_SAVE,
     DATABASE_ERRORS,
-    SLACK_CALL_ERRORS,
-    slack_error_code,
     tell_user_on_failure,
 )
 from bot.slack.lookup import may_manage, refusal_text, service_to_manage
@@ -49,6 +48,7 @@ def register(app: App, deps: Deps, router: CommandRouter) -> None:
         usage="/assess new [name]",
         summary="Register a service",
         example='/assess new "Garden waste"',
+        opens_modal=True,
     )
     router.add(
         "edit",
@@ -56,6 +56,7 @@ def register(app: App, deps: Deps, router: CommandRouter) -> None:
         usage="/assess edit <service>",
         summary="Change a service's details",
         example="/assess edit Garden waste",
+        opens_modal=True,
     )
     router.add(
         "archive",
@@ -251,7 +252,8 @@ def _save_service(
             f"against the {escape(title)}. Owners: {owners}. Assessment due {day(due)}: "
             f"`/assess start {escape(name)}`."
         )
-    try:
-        client.chat_postMessage(channel=channel, text=text, blocks=[section(text)])
-    except SLACK_CALL_ERRORS as error:
-        logger.warning("could not announce service in %s: %s", channel, slack_error_code(error))
+    later(
+        deps,
+        f"announcing a service in {channel}",
+        lambda: client.chat_postMessage(channel=channel, text=text, blocks=[section(text)]),
+    )

@@ -73,6 +73,7 @@ def register(app: App, deps: Deps, router: CommandRouter) -> None:
         usage="/assess settings",
         summary="Admins: where and when the weekly leadership summary goes",
         example="/assess settings",
+        opens_modal=True,
     )
 
     @app.view(SETTINGS_CALLBACK)

@@ -1,0 +1,37 @@
+"""Work that happens after Slack has its acknowledgement.
+
+Acks wait for a free listener thread; if that thread also posted cards and replies, a burst of
+clicks would queue acks behind slow work and Slack would give up after 3 seconds. So listeners
+save, ack, and hand the rest to the small after-ack pool (`Deps.after_ack`). Modals are the
+exception: `trigger_id` lives 3 seconds, so listeners open them straight away.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from bot.deps import Deps
+from bot.slack.errors import tell_user_on_failure
+
+logger = logging.getLogger(__name__)
+
+
+def _nobody(_text: str) -> None:
+    return None
+
+
+def later(
+    deps: Deps, what: str, work: Callable[[], object], tell: Callable[[str], Any] = _nobody
+) -> None:
+    """Run `work` after the ack; failures are logged and told, never lost in a Future."""
+
+    def run() -> None:
+        try:
+            with tell_user_on_failure(tell, what):
+                work()
+        except Exception:
+            logger.exception("unexpected failure while %s", what)
+
+    deps.after_ack.submit(run)
