@@ -1,9 +1,10 @@
 """The latency baseline: a bare Bolt app whose listeners only ack, served like `assessbot run`.
 
-Same server (`bot.slack.server.HttpServer` + `build_wsgi`, 16 waitress threads), same Bolt
-settings (signature checks, `process_before_response=False`, Bolt's default listener pool of 5),
-same Web API client, same settings from the environment — only the listeners differ. So the
-ratio of our latency to this one is the cost of our own code, not of Bolt or waitress.
+Same server (`bot.slack.server.HttpServer` + `build_wsgi`: the same waitress threads), same
+Bolt settings (signature checks, `process_before_response=False`), the same listener pool size
+as `assessbot run` (`bot.slack.runner.LISTENER_THREADS` when it sets one, else Bolt's default),
+the same Web API client and engine settings from the environment — only the listeners differ.
+So the ratio of our latency to this one is the cost of our own code, not of Bolt or waitress.
 
     python -m bench.bare_app      # with SLACK_BOT_TOKEN, SLACK_SIGNING_SECRET, SLACK_API_URL,
                                   # DATABASE_URL and PORT set, like `assessbot run`
@@ -15,14 +16,29 @@ import logging
 import os
 import re
 import signal
+from concurrent.futures import Executor, ThreadPoolExecutor
 from types import FrameType
 
 from slack_bolt import Ack, App
 
 from bot.config import load_settings
+from bot.slack import runner
 from bot.slack.client import build_web_client
 from bot.slack.server import HttpServer, build_wsgi
 from storage.db import make_engine
+
+
+def listener_threads() -> int | None:
+    """The listener pool `assessbot run` uses (None: Bolt's default of 5)."""
+    value = getattr(runner, "LISTENER_THREADS", None)
+    return int(value) if value else None
+
+
+def _listener_pool() -> Executor | None:
+    threads = listener_threads()
+    if threads is None:
+        return None
+    return ThreadPoolExecutor(max_workers=threads, thread_name_prefix="listener")
 
 
 def build_bare_app() -> tuple[App, HttpServer]:
@@ -35,6 +51,7 @@ def build_bare_app() -> tuple[App, HttpServer]:
         token_verification_enabled=True,
         process_before_response=False,
         logger=logging.getLogger("bench.bare"),
+        listener_executor=_listener_pool(),
     )
 
     @app.command(re.compile(".*"))

@@ -35,6 +35,7 @@ from urllib.parse import urlencode
 
 from sqlalchemy import func, select, update
 
+from bench.bare_app import listener_threads
 from bench.common import (
     ROOT,
     backends,
@@ -50,6 +51,7 @@ from bench.common import (
 from bench.report import BenchResult, Row, markdown_table, verdict
 from bench.seed import seed_portfolio, service_name
 from bot.blocks import ids
+from bot.slack.server import SERVER_THREADS
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import Answer, Service
@@ -656,9 +658,9 @@ def _describe(result: BenchResult, by_backend: dict[str, dict[str, Any]], sizes:
         "Slack (this process) share the machine's cores with the app under test, so absolute "
         "figures are pessimistic; the ratio to the bare app is measured under the same load.",
         "Clicks are acknowledged only after the answer is saved (so an acked answer is never "
-        "lost); commands are acknowledged first. Both apps use Bolt's default listener pool "
-        "(5 threads) behind waitress's 16 threads; the scheduler runs in ours as in production "
-        "(nothing was due, so its ticks are cheap).",
+        "lost); commands are acknowledged first. Both apps run behind the same waitress server "
+        f"({SERVER_THREADS} threads) with the same Bolt listener pool ({_pool_text()}); the "
+        "scheduler runs in ours as in production (nothing was due, so its ticks are cheap).",
     ]
 
 
@@ -672,6 +674,11 @@ def _summary(figures: Sequence[RoundFigures]) -> dict[str, float]:
     }
 
 
+def _pool_text() -> str:
+    threads = listener_threads()
+    return f"{threads} threads" if threads else "Bolt's default, 5 threads"
+
+
 def _why_slow(ours: Sequence[RoundFigures]) -> str:
     kinds: dict[str, list[float]] = {}
     for r in ours:
@@ -681,7 +688,7 @@ def _why_slow(ours: Sequence[RoundFigures]) -> str:
         return ""
     worst, p99s = max(kinds.items(), key=lambda item: median(item[1]))
     return (
-        f"Slowest kind at p99: {worst} ({_ms(median(p99s))}). Bolt runs each listener, ack "
-        "included, on a pool of 5 threads, so an ack waits while those threads do the work of "
-        "earlier requests, and every thread of the process shares one interpreter lock."
+        f"Slowest kind at p99: {worst} ({_ms(median(p99s))}). Every thread of the app, "
+        "acks and the work after them alike, shares one interpreter lock and the cores the "
+        "fake Slack and the load generator also use."
     )

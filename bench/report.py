@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import platform
+import subprocess
 import sys
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -73,8 +74,32 @@ def summary_rows(results: Sequence[BenchResult]) -> list[tuple[str, ...]]:
     ]
 
 
+def revision() -> str:
+    """The commit measured, and whether code outside bench/ differed from it."""
+    root = Path(__file__).resolve().parent.parent
+    try:
+        commit = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+        changed = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no", "--", ".", ":!bench"],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown (not a git checkout)"
+    return f"{commit}" + (" with uncommitted changes outside bench/" if changed else "")
+
+
 def machine() -> dict[str, str]:
     return {
+        "revision": revision(),
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cpus": str(os.cpu_count()),
         "platform": platform.platform(),
@@ -92,7 +117,8 @@ def render_markdown(
         "",
         f"Run by `make bench` ({'quick smoke sizes' if quick else 'full sizes'}) on "
         f"{info['date']}: **{info['cpus']} CPUs** ({info['processor']}), {info['platform']}, "
-        f"Python {info['python']}. The whole run took {total_seconds / 60:.1f} minutes.",
+        f"Python {info['python']}, code at commit {info['revision']}. The whole run took "
+        f"{total_seconds / 60:.1f} minutes.",
         "",
         "## Noise and what shares the cores",
         "",
