@@ -20,6 +20,7 @@ import json
 import logging
 import math
 import os
+import re
 import subprocess
 import sys
 import tempfile
@@ -349,6 +350,25 @@ def _cards(fake: FakeSlack) -> list[Card]:
     return list(cards.values())
 
 
+def _told_could_not_save(fake: FakeSlack) -> int:
+    """How many times people were told their answer was not saved (the database refused)."""
+    words = "Couldn't save"
+    posts = [p for p in fake.response_posts() if words in (p.text or "")]
+    ephemerals = [e for e in fake.ephemerals() if words in str(e.get("text", ""))]
+    return len(posts) + len(ephemerals)
+
+
+def _log_problems(log: Path) -> list[str]:
+    """WARNING/ERROR lines the app logged (first of each kind), for the notes."""
+    seen: dict[str, int] = {}
+    for line in log.read_text(errors="replace").splitlines():
+        for level in ("WARNING", "ERROR", "CRITICAL"):
+            if f" {level} " in line:
+                what = re.sub(r"\d+", "N", line.split(f" {level} ", 1)[1][:140])
+                seen[what] = seen.get(what, 0) + 1
+    return [f"{what} (× {count})" for what, count in seen.items()]
+
+
 def _slack_refusals(fake: FakeSlack) -> int:
     refused = [c for c in fake.calls if (c.response or {}).get("error") in BLOCK_ERRORS]
     posts = [
@@ -419,12 +439,16 @@ def _run_backend(backend: str, sizes: Sizes, folder: Path) -> dict[str, Any]:
                     fake, target, target_url, pids[target], requests, folder, 1
                 )
         refusals = _slack_refusals(fake)
+        could_not_save = _told_could_not_save(fake)
+        problems = _log_problems(folder / f"{backend}-ours.log")
         answers_saved = _count_answers(url) - answers_before
         exits = {"ours": p1.returncode, "bare": p2.returncode}
     return {
         "rounds": rounds,
         "single": single,
         "refusals": refusals,
+        "could_not_save": could_not_save,
+        "log_problems": problems,
         "answers_saved": answers_saved,
         "clicks_sent": clicks_sent,
         "exit_codes": exits,
@@ -507,7 +531,7 @@ def _describe(result: BenchResult, by_backend: dict[str, dict[str, Any]], sizes:
                 "latency",
                 f"{backend} · ours / bare",
                 "p50 ratio (median of per-round ratios)",
-                f"{ratio:.1f}×",
+                f"{ratio:.2f}×",
                 f"≤ {P50_RATIO_TARGET:.0f}×",
                 verdict(ratio_ok),
             )
@@ -549,7 +573,7 @@ def _describe(result: BenchResult, by_backend: dict[str, dict[str, Any]], sizes:
             )
         if not ratio_ok:
             result.missed.append(
-                f"{backend}: our p50 is {ratio:.1f}× the bare app's "
+                f"{backend}: our p50 is {ratio:.2f}× the bare app's "
                 f"({_ms(summary[OURS]['p50'])} vs {_ms(summary[BARE]['p50'])}). " + why
             )
         for r in rounds:
@@ -601,8 +625,11 @@ def _describe(result: BenchResult, by_backend: dict[str, dict[str, Any]], sizes:
         result.notes.append(
             f"{backend}: {data['answers_saved']:,} answers saved for {data['clicks_sent']:,} "
             "rating clicks sent to ours (a click repeating the current rating by the same person "
-            "is not saved twice, by design); Block Kit the fake Slack refused: "
-            f"{data['refusals']}; exit codes after SIGTERM: {data['exit_codes']}."
+            'is not saved twice, by design); people told "Couldn\'t save that": '
+            f"{data['could_not_save']}; Block Kit the fake Slack refused: {data['refusals']}; "
+            f"exit codes after SIGTERM: {data['exit_codes']}; warnings and errors in its log: "
+            + ("; ".join(data["log_problems"][:5]) or "none")
+            + "."
         )
     result.details += [
         f"Each round: {sizes.requests:,} signed requests from {CONCURRENCY} concurrent clients "

@@ -39,6 +39,7 @@ def test_latency_benchmark_runs_both_apps_without_failures() -> None:
     assert all(r["requests"] == bench_latency.QUICK.requests for r in rounds)
     assert [r["errors"] for r in rounds] == [0, 0]
     assert data["refusals"] == 0
+    assert data["could_not_save"] == 0
     assert 0 < data["answers_saved"] <= data["clicks_sent"]
     assert data["exit_codes"] == {"ours": 0, "bare": 0}
     assert set(data["single"]) == {bench_latency.OURS, bench_latency.BARE}
