@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, delete, func, select, update
+from sqlalchemy import ColumnElement, Select, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.core.summary import (
@@ -78,17 +78,19 @@ def load_portfolio(
         .group_by(Answer.assessment_id, Answer.point_number)
     )
     answers: dict[int, dict[int, CurrentAnswer]] = {}
-    for assessment_id, number, rating, has_text, links in session.execute(
-        select(
-            Answer.assessment_id,
-            Answer.point_number,
-            Answer.rating,
-            (func.length(func.trim(Answer.evidence)) > 0).label("has_text"),
-            Answer.evidence_links,
-        ).where(Answer.id.in_(newest_answers))
+    # The database says whether there is evidence: decoding every answer's links in Python
+    # only to ask "any?" was a third of the load at 5,000 services. Saved links are never empty
+    # strings (bot.core.flow.parse_links), so "any links" is "a non-empty array".
+    has_evidence = or_(
+        func.length(func.trim(Answer.evidence)) > 0,
+        func.json_array_length(Answer.evidence_links) > 0,
+    ).label("has_evidence")
+    for assessment_id, number, rating, evidence in session.execute(
+        select(Answer.assessment_id, Answer.point_number, Answer.rating, has_evidence).where(
+            Answer.id.in_(newest_answers)
+        )
     ):
-        evidence = bool(has_text) or any(str(link).strip() for link in links or [])
-        answers.setdefault(assessment_id, {})[number] = CurrentAnswer(rating, evidence)
+        answers.setdefault(assessment_id, {})[number] = CurrentAnswer(rating, bool(evidence))
 
     last_answered: dict[int, datetime] = {}
     for assessment_id, answered_at in session.execute(
