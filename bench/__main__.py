@@ -24,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from bench.common import ROOT, load_average
+from bench.common import ROOT, load_average, stolen_cpu_seconds
 from bench.report import (
     MISSED,
     SUMMARY_HEADER,
@@ -196,14 +196,15 @@ def main(argv: list[str] | None = None) -> int:
             continue
         log.info("running %s%s", name, " (quick)" if args.quick else "")
         begun = time.perf_counter()
-        load_at_start = load_average()
+        load_at_start, stolen_at_start = load_average(), stolen_cpu_seconds()
         try:
             results.append(RUNNERS[name](args.quick, not args.no_postgres))
         except Exception as error:  # report it, run the rest
             log.exception("%s crashed", name)
             results.append(_crashed(name, error, time.perf_counter() - begun))
         log.info("%s done in %.0f s", name, time.perf_counter() - begun)
-        loads.append(f"{name} {load_at_start} → {load_average()}")
+        stolen = stolen_cpu_seconds() - stolen_at_start
+        loads.append(f"{name} {load_at_start} → {load_average()} ({stolen:.1f} CPU-seconds stolen)")
     total = time.perf_counter() - started
     noise = _noise(total, load_before, loads)
     table = text_table(SUMMARY_HEADER, summary_rows(results))
@@ -228,8 +229,9 @@ def _noise(total: float, load_before: float, loads: list[str]) -> list[str]:
     cpus = os.cpu_count() or 1
     lines = [
         f"{cpus} CPUs. Load average (1 minute) {load_before} before the run, {load_average()} "
-        f"after it; at the start → end of each benchmark: {'; '.join(loads)}. The machine is "
-        "shared: anything else running on it shows in these figures and is not controlled.",
+        f"after it; at the start → end of each benchmark, with the CPU time the hypervisor "
+        f"gave to other guests meanwhile: {'; '.join(loads)}. The machine is shared: anything "
+        "else running on it shows in these figures and is not controlled.",
         "Benchmarks run one after another. The fake Slack always runs in the benchmark's own "
         "process and so shares the cores with what is measured; for the latency benchmark the "
         "app under test, the bare Bolt app (idle while ours is measured and the other way "
