@@ -131,7 +131,7 @@ def _export(quick: bool, postgres: bool) -> BenchResult:
         result.missed.append(
             f"median {rate:,.0f} rows/s, best {best:,.0f} (target {rate_target:,.0f}); its "
             f"fastest run used {cpu} s of CPU in {wall} s, {bound}; load average "
-            f"{figures['load_average']}."
+            f"{float(figures['load_average']):.2f}."
         )
     if peak >= peak_target:
         result.missed.append(f"peak RSS {peak:.1f} MB (target < {peak_target:.0f} MB).")
