@@ -30,7 +30,9 @@ from bench.report import (
     SUMMARY_HEADER,
     BenchResult,
     Row,
+    code_measured,
     render_markdown,
+    revision,
     summary_rows,
     text_table,
     write_results,
@@ -189,6 +191,7 @@ def main(argv: list[str] | None = None) -> int:
     log = logging.getLogger("bench")
     started = time.perf_counter()
     load_before = load_average()
+    revision_at_start = revision()
     results: list[BenchResult] = []
     loads: list[str] = []
     for name in NAMES:
@@ -217,7 +220,14 @@ def main(argv: list[str] | None = None) -> int:
     out = args.out or (None if args.quick else RESULTS)
     if out is not None:
         write_results(
-            out, render_markdown(results, quick=args.quick, total_seconds=total, noise=noise)
+            out,
+            render_markdown(
+                results,
+                quick=args.quick,
+                total_seconds=total,
+                noise=noise,
+                code=code_measured(revision_at_start, revision()),
+            ),
         )
         print(f"\nwritten to {out}")
     print(f"total {total / 60:.1f} min on {os.cpu_count()} CPUs")

@@ -97,9 +97,17 @@ def revision() -> str:
     return f"{commit}" + (" with uncommitted changes outside bench/" if changed else "")
 
 
+def code_measured(at_start: str, at_end: str) -> str:
+    if at_start == at_end:
+        return f"code at commit {at_start}"
+    return (
+        f"code at commit {at_start} when the run started but {at_end} when it ended: the code "
+        "changed during the run, so later benchmarks measured newer code"
+    )
+
+
 def machine() -> dict[str, str]:
     return {
-        "revision": revision(),
         "date": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "cpus": str(os.cpu_count()),
         "platform": platform.platform(),
@@ -109,16 +117,22 @@ def machine() -> dict[str, str]:
 
 
 def render_markdown(
-    results: Sequence[BenchResult], *, quick: bool, total_seconds: float, noise: Sequence[str]
+    results: Sequence[BenchResult],
+    *,
+    quick: bool,
+    total_seconds: float,
+    noise: Sequence[str],
+    code: str = "",
 ) -> str:
+    """`code` says which code was measured (see `code_measured`)."""
     info = machine()
     lines = [
         "# Benchmark results",
         "",
         f"Run by `make bench` ({'quick smoke sizes' if quick else 'full sizes'}) on "
         f"{info['date']}: **{info['cpus']} CPUs** ({info['processor']}), {info['platform']}, "
-        f"Python {info['python']}, code at commit {info['revision']}. The whole run took "
-        f"{total_seconds / 60:.1f} minutes.",
+        f"Python {info['python']}, {code or 'code at commit ' + revision()}. The whole run "
+        f"took {total_seconds / 60:.1f} minutes.",
         "",
         "## Noise and what shares the cores",
         "",
