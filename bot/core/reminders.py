@@ -346,10 +346,13 @@ def group_deliveries(planned: Sequence[PlannedNudge], max_items: int) -> list[De
     by_recipient: dict[tuple[str, Audience], list[PlannedNudge]] = {}
     for nudge in planned:
         by_recipient.setdefault((nudge.recipient, nudge.audience), []).append(nudge)
-    deliveries: list[Delivery] = []
+    numbered: list[tuple[int, Delivery]] = []
     for (recipient, audience), nudges in sorted(by_recipient.items()):
         nudges.sort(key=lambda n: (n.service.next_due_on, n.service.name.casefold(), n.key))
         for start in range(0, len(nudges), max_items):
             chunk = tuple(nudges[start : start + max_items])
-            deliveries.append(Delivery(recipient, audience, chunk))
-    return deliveries
+            numbered.append((start // max_items, Delivery(recipient, audience, chunk)))
+    # Every recipient's first digest before anyone's second: back-to-back posts to one channel
+    # hit Slack's per-channel limit, and each 429 stalls the whole tick for a second or more.
+    numbered.sort(key=lambda item: item[0])  # stable: recipients keep their order
+    return [delivery for _, delivery in numbered]

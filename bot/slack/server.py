@@ -24,7 +24,7 @@ from storage.db import database_answers
 
 logger = logging.getLogger(__name__)
 
-SERVER_THREADS = 16
+SERVER_THREADS = 32  # more than concurrent Slack requests, so none waits in waitress's queue
 LOOP_TIMEOUT_SECONDS = 1.0
 StartResponse = Callable[..., Any]
 WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
