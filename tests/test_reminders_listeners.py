@@ -10,7 +10,7 @@ from sqlalchemy import select
 from bot.slack.reminder_job import TickReport, run_reminders_tick
 from storage.models import Assessment, Service, Snooze
 from storage.reminder_queries import current_snooze
-from tests.harness import ADMIN, CHANNEL, OUTSIDER, OWNER, SLACK_ADMIN, RunningApp
+from tests.harness import ADMIN, CHANNEL, OUTSIDER, OWNER, SLACK_ADMIN, TEAMMATE, RunningApp
 from tests.reminder_seed import add_service, slack_client
 
 
@@ -78,6 +78,10 @@ def test_an_owner_snoozes_a_week_and_reminders_wait(slack_app: RunningApp) -> No
         assert service is not None and service.snoozed_until == clicked_at + timedelta(weeks=1)
         view = current_snooze(session=session, service_id=service_id, now=app.clock.now)
         assert view is not None and (view.snoozed_by, view.until) == (OWNER, service.snoozed_until)
+        name = service.name
+    app.driver.command(f'status "{name}"', user=TEAMMATE, channel=CHANNEL)
+    assert "Reminders snoozed until <!date^" in last_reply(app)
+    assert f"by <@{OWNER}>" in last_reply(app)
     for _ in range(6):
         app.clock.advance(days=1)
         if app.clock.now.weekday() < 5:

@@ -18,24 +18,30 @@ from bot.blocks.kit import (
     plain,
     section,
 )
+from bot.blocks.reminders import snooze_status_text
 from bot.blocks.words import day, mention, progress, rating_icon, rating_label, tally_line, when
 from bot.core.flow import Tally
 from bot.core.overview import ServiceLine
 from bot.core.text import escape, safe
 from storage.models import Answer
+from storage.reminder_queries import SnoozeView
 
 STATUS_MENU = (("Met", "met"), ("Partly met", "partly_met"), ("Not met", "not_met"))
 
 
 def service_line(line: ServiceLine, today: date) -> str:
+    return (
+        f"*{safe(line.service.name, 80)}* · {escape(line.standard_short)} · "
+        f"{line.service.phase.capitalize()} · {progress_and_due(line, today)}"
+    )
+
+
+def progress_and_due(line: ServiceLine, today: date) -> str:
     service = line.service
     due = day(service.next_due_on)
     due_text = f"*overdue since {due}*" if service.next_due_on < today else f"due {due}"
     state = progress(line.tally) if line.tally is not None else "not assessed yet"
-    return (
-        f"*{safe(service.name, 80)}* · {escape(line.standard_short)} · "
-        f"{service.phase.capitalize()} · {state} · {due_text}"
-    )
+    return f"{state} · {due_text}"
 
 
 def build_list(lines: list[ServiceLine], today: date) -> list[Block]:
@@ -57,16 +63,17 @@ def build_status(
     *,
     today: date,
     now: datetime,
+    snooze: SnoozeView | None = None,
     limit: int = MESSAGE_BLOCK_LIMIT,
 ) -> list[Block]:
     service, assessment = line.service, line.latest
     owners = ", ".join(mention(owner) for owner in service.owner_ids) or "nobody"
     facts = [
         f"{escape(line.standard_short)} · {service.phase.capitalize()} phase · owners: {owners}",
-        service_line(line, today).split(" · ", 1)[1],
+        progress_and_due(line, today),
     ]
-    if service.snoozed_until is not None and service.snoozed_until > now:
-        facts.append(f":zzz: Reminders snoozed until {when(service.snoozed_until)}")
+    if snooze is not None and snooze.until > now:
+        facts.append(snooze_status_text(snooze.until, snooze.snoozed_by))
     blocks: list[Block] = [header(f"Status · {service.name}"), section("\n".join(facts))]
     if assessment is None or line.tally is None:
         blocks.append(

@@ -44,6 +44,7 @@ from bot.slack.starting import start_or_resume
 from bot.slack.thread import Posted, announce_completion, post_card, refresh_card, refresh_parent
 from storage.assessment_queries import assessment_for_update, current_answers
 from storage.models import Assessment, Rating, Service
+from storage.reminder_queries import current_snooze
 from storage.service_queries import service_by_id
 
 logger = logging.getLogger(__name__)
@@ -173,7 +174,8 @@ def _status_blocks(
         answers = current_answers(line.latest.id, session=session)
         titles = {point.number: point.title for point in line.latest.points}
     today = now.astimezone(deps.settings.timezone).date()
-    return build_status(line, answers, titles, today=today, now=now, limit=limit)
+    snooze = current_snooze(session=session, service_id=service.id, now=now)
+    return build_status(line, answers, titles, today=today, now=now, snooze=snooze, limit=limit)
 
 
 def _status_modal(deps: Deps, body: dict[str, Any], client: WebClient, service_id: str) -> None:
@@ -245,20 +247,34 @@ def _answer_click(
         ack()
         return
     clicked = _clicked_message(body)
+    outcome = _save_then_ack(deps, ack, body, respond, client, parsed, rating)
+    if outcome is not None:
+        later(deps, "updating the thread", lambda: _after_save(deps, client, outcome, clicked))
+
+
+def _save_then_ack(
+    deps: Deps,
+    ack: Ack,
+    body: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    parsed: tuple[int, int],
+    rating: Rating | None,
+) -> Outcome | None:
+    """Save a click, then acknowledge it; a failure is acknowledged and explained instead."""
     try:
         outcome = _save(deps, client, body, parsed, rating=rating)
     except DATABASE_ERRORS:
         ack()
         logger.warning("database unavailable while saving an answer", exc_info=True)
         _tell(client, respond, body, COULD_NOT_SAVE)
-        return
+        return None
     except _Refused as refused:
         ack()
         _tell(client, respond, body, str(refused))
-        return
+        return None
     ack()
-    if outcome is not None:
-        later(deps, "updating the thread", lambda: _after_save(deps, client, outcome, clicked))
+    return outcome
 
 
 class _Refused(Exception):
@@ -342,7 +358,7 @@ def _tell(client: WebClient, respond: Respond, body: dict[str, Any], text: str) 
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
             "channel_id"
         )
-        if body.get("response_url") or "response_url" in body:
+        if body.get("response_url"):
             respond(text=text, response_type="ephemeral", replace_original=False)
         elif channel:
             client.chat_postEphemeral(channel=channel, user=body["user"]["id"], text=text)
@@ -446,17 +462,7 @@ def _status_change(
     if parsed is None or what not in {Rating.MET, Rating.PARTLY_MET, Rating.NOT_MET}:
         ack()
         return
-    try:
-        outcome = _save(deps, client, body, parsed, rating=Rating(what))
-    except DATABASE_ERRORS:
-        ack()
-        _tell(client, respond, body, COULD_NOT_SAVE)
-        return
-    except _Refused as refused:
-        ack()
-        _tell(client, respond, body, str(refused))
-        return
-    ack()
+    outcome = _save_then_ack(deps, ack, body, respond, client, parsed, Rating(what))
     if outcome is not None:
         later(
             deps, "refreshing status", lambda: _after_status_change(deps, client, outcome, respond)
