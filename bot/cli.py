@@ -15,7 +15,23 @@ from pathlib import Path
 from bot.cli_export import add_export_parser
 from bot.cli_summary import add_summary_parser
 from bot.config import ConfigError, load_settings, load_storage_settings
-from standards import StandardFileError, check_standard_file, load_catalogue
+from standards import (
+    Catalogue,
+    MeasureTemplateError,
+    StandardFileError,
+    check_measure_file,
+    check_standard_file,
+    load_catalogue,
+    load_measure_templates,
+    load_standard_file,
+)
+from standards.stats import (
+    built_thing_words,
+    needs_phases,
+    standard_stats,
+    stats_table,
+    unmarked_repeats,
+)
 from storage.db import make_engine
 from storage.migrate import upgrade
 
@@ -58,7 +74,12 @@ def build_parser() -> argparse.ArgumentParser:
     standards_commands.add_parser("list", help="list loaded standards").set_defaults(
         handler=_standards_list
     )
-    check = standards_commands.add_parser("check", help="validate a standard file")
+    standards_commands.add_parser(
+        "stats", help="questions per phase, outcomes and relational questions, per standard"
+    ).set_defaults(handler=_standards_stats)
+    check = standards_commands.add_parser(
+        "check", help="validate a standard file, or a measure template file in outcomes/"
+    )
     check.add_argument("path", type=Path)
     check.set_defaults(handler=_standards_check)
 
@@ -93,22 +114,71 @@ def _db_upgrade(_args: argparse.Namespace) -> int:
 
 def _standards_list(_args: argparse.Namespace) -> int:
     settings = load_storage_settings()
-    for standard in load_catalogue(settings.standards_dir):
+    catalogue = load_catalogue(settings.standards_dir)
+    for standard in catalogue:
         print(
             f"{standard.id:<12} {standard.point_count:>2} points  {standard.title} "
-            f"({standard.publisher}, {standard.version})"
+            f"({standard.publisher}, {standard.version}; {standard.licence})"
+        )
+        print(f"{'':<12} {standard.attribution_line}")
+    library = load_measure_templates(catalogue, settings.standards_dir)
+    print("\nmeasure templates:")
+    for template_set in library:
+        print(
+            f"{template_set.id:<28} {len(template_set.measures):>2} measures  "
+            f"{template_set.title} ({template_set.publisher}; {template_set.licence})"
         )
     return 0
 
 
+def _standards_stats(_args: argparse.Namespace) -> int:
+    settings = load_storage_settings()
+    catalogue = load_catalogue(settings.standards_dir)
+    print(stats_table([standard_stats(standard) for standard in catalogue]))
+    problems = [
+        f"{s.id} point {p.number}: asked in every phase but mentions "
+        f"{', '.join(built_thing_words(q.text))}: {q.text}"
+        for s in catalogue
+        for p in s.points
+        for q in p.questions
+        if needs_phases(q)
+    ] + unmarked_repeats(catalogue)
+    for problem in problems:
+        print(problem)
+    return 1 if problems else 0
+
+
 def _standards_check(args: argparse.Namespace) -> int:
-    problems = check_standard_file(args.path)
+    if args.path.parent.name == "outcomes":
+        # Template files live in an outcomes/ folder and link to standard points, so they
+        # are checked against the standards this bot would load.
+        settings = load_storage_settings()
+        problems = check_measure_file(args.path, load_catalogue(settings.standards_dir))
+    else:
+        problems = check_standard_file(args.path) or _outcome_link_problems(args.path)
     for problem in problems:
         print(problem)
     if problems:
         return 1
     print(f"{args.path}: ok")
     return 0
+
+
+def _outcome_link_problems(path: Path) -> list[str]:
+    """Check a valid standard's outcome links against the templates the bot would load.
+
+    A ``measure`` naming a template that does not exist, or one that does not list the
+    point, only shows up once standards and templates meet, so check that here too rather
+    than let the bot refuse to start.
+    """
+    settings = load_storage_settings()
+    standard = load_standard_file(path)
+    others = tuple(s for s in load_catalogue(settings.standards_dir) if s.id != standard.id)
+    try:
+        load_measure_templates(Catalogue((*others, standard)), settings.standards_dir)
+    except MeasureTemplateError as error:
+        return list(error.problems)
+    return []
 
 
 def _jobs_run(args: argparse.Namespace) -> int:
