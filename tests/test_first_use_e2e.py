@@ -86,3 +86,92 @@ def test_a_thread_elsewhere_tells_the_team_channel_with_its_own_message(
         m for m in slack_app.fake.channel_history(OTHER_CHANNEL) if "complete:" in m.get("text", "")
     ]
     assert elsewhere == []  # the thread's reply stays in its thread there
+
+
+# --- filling modals by what they say -----------------------------------------------------------
+
+
+def by_label(view: Json, answers: dict[str, Any]) -> dict[str, Any]:
+    """Turn {input label: what the person picks or types} into the driver's block-id values;
+    a select is chosen by the text of its option, as a person would."""
+    inputs = {
+        block["label"]["text"]: block for block in view["blocks"] if block.get("type") == "input"
+    }
+    values: dict[str, Any] = {}
+    for label, answer in answers.items():
+        assert label in inputs, f"the modal has no input labelled {label!r}: {list(inputs)}"
+        block = inputs[label]
+        element = block["element"]
+        if element["type"] == "static_select":
+            shown = {o["text"]["text"]: o["value"] for o in element["options"]}
+            assert answer in shown, f"{label!r} offers {list(shown)}"
+            answer = shown[answer]
+        values[block["block_id"]] = answer
+    return values
+
+
+def edit(app: RunningApp, answers: dict[str, Any], name: str = "Bins") -> Any:
+    app.driver.command(f"edit {name}", user=OWNER, channel=CHANNEL)
+    view = app.fake.open_views(OWNER)[-1]
+    return app.driver.submit_view(view, by_label(view, answers), user=OWNER)
+
+
+def status_text(app: RunningApp, name: str = "Bins") -> str:
+    app.driver.command(f"status {name}", user=OWNER, channel=CHANNEL)
+    return last_reply(app)
+
+
+# --- due dates follow edits --------------------------------------------------------------------
+
+
+def test_editing_the_interval_and_last_assessed_moves_the_due_date(
+    slack_app_each_db: RunningApp,
+) -> None:
+    app = slack_app_each_db  # the clock reads Tue 3 Mar 2026
+    register_short(app, interval="12", last_assessed=date(2025, 12, 1))
+    assert service_row(app).next_due_on == date(2026, 12, 1)
+
+    edit(app, {"Reassess every": "3 months"})
+    assert (service_row(app).next_due_on, service_row(app).due_reason) == (
+        date(2026, 3, 1),
+        "interval",
+    )
+    text = status_text(app)
+    assert "overdue since Sun 1 Mar 2026" in text
+    assert "Why this date: 3 months after the last assessment on Mon 1 Dec 2025" in text
+
+    edit(app, {"Last assessed on": date(2026, 2, 1)})
+    assert service_row(app).next_due_on == date(2026, 5, 1)
+    assert "3 months after the last assessment on Sun 1 Feb 2026" in status_text(app)
+
+
+def test_a_phase_change_is_due_now_and_the_sooner_date_wins(slack_app_each_db: RunningApp) -> None:
+    app = slack_app_each_db
+    register_short(app, interval="12", last_assessed=date(2025, 12, 1))
+    edit(app, {"Phase": "Live"})
+    service = service_row(app)
+    assert (service.next_due_on, service.due_reason) == (date(2026, 3, 3), "phase_change")
+    text = status_text(app)
+    assert "Why this date: it moved to the live phase on Tue 3 Mar 2026" in text
+    assert "sooner than 12 months after the last assessment on Mon 1 Dec 2025" in text
+    announced = app.fake.messages(CHANNEL)[-1]["text"]
+    assert "moved to the live phase, so a reassessment is due now" in announced
+
+    # A 3-month interval is sooner still (already overdue); the phase change is still waiting...
+    edit(app, {"Reassess every": "3 months"})
+    assert (service_row(app).next_due_on, service_row(app).due_reason) == (
+        date(2026, 3, 1),
+        "interval",
+    )
+    assert "sooner than the phase change on Tue 3 Mar 2026" in status_text(app)
+    # ...so going back to 12 months does not forget it.
+    edit(app, {"Reassess every": "12 months"})
+    assert (service_row(app).next_due_on, service_row(app).due_reason) == (
+        date(2026, 3, 3),
+        "phase_change",
+    )
+    # An assessment completed after the change settles it: next due a year on.
+    completed(app)
+    service = service_row(app)
+    assert (service.next_due_on, service.due_reason) == (date(2027, 3, 3), "interval")
+    assert "12 months after the last assessment on Tue 3 Mar 2026" in status_text(app)

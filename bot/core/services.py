@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.core.due import INTERVAL_CHOICES, DueReason, initial_due
+from bot.core.due import INTERVAL_CHOICES, Due, initial_due, next_due
 from standards import PHASES, Catalogue
 from storage.models import Service, ServiceOwner
 from storage.service_queries import name_key, service_by_name, service_names
@@ -129,11 +129,24 @@ def update_service(
         ServiceOwner(user_id=user) for user in wanted if user not in service.owner_ids
     ]
     if phase_changed:
-        service.next_due_on = now.astimezone(tz).date()
-        service.due_reason = DueReason.PHASE_CHANGE
+        service.phase_changed_on = now.astimezone(tz).date()
+    # The interval, "last assessed" and a phase change all set the date: recompute it from
+    # the edited values rather than keep a date worked out from the old ones.
+    due = due_of(service, tz)
+    service.next_due_on, service.due_reason = due.on, due.reason
     service.updated_at = now
     session.flush()
     return phase_changed
+
+
+def due_of(service: Service, tz: ZoneInfo) -> Due:
+    """The service's due date worked out from its facts, with why (see `next_due`)."""
+    return next_due(
+        registered_on=service.created_at.astimezone(tz).date(),
+        last_assessed_on=service.last_assessed_on,
+        interval_months=service.interval_months,
+        phase_changed_on=service.phase_changed_on,
+    )
 
 
 def archive_service(service: Service, *, user_id: str, now: datetime) -> None:

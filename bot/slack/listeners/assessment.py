@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from bot.blocks import ids
 from bot.blocks.assessment import parse_card_value
+from bot.blocks.due import due_sentence
 from bot.blocks.forms import build_evidence_modal, build_not_applicable_modal, card_metadata
 from bot.blocks.portfolio import build_status, status_modal
 from bot.core.flow import (
@@ -32,6 +33,7 @@ from bot.core.flow import (
     skip_point,
 )
 from bot.core.overview import service_lines
+from bot.core.services import due_of
 from bot.core.text import safe
 from bot.deps import Deps
 from bot.slack import view_state
@@ -175,7 +177,10 @@ def _status_blocks(
         titles = {point.number: point.title for point in line.latest.points}
     today = now.astimezone(deps.settings.timezone).date()
     snooze = current_snooze(session=session, service_id=service.id, now=now)
-    return build_status(line, answers, titles, today=today, now=now, snooze=snooze, limit=limit)
+    why = due_sentence(due_of(service, deps.settings.timezone), service.phase)
+    return build_status(
+        line, answers, titles, today=today, now=now, snooze=snooze, limit=limit, due_why=why
+    )
 
 
 def _status_modal(deps: Deps, body: dict[str, Any], client: WebClient, service_id: str) -> None:
