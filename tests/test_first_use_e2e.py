@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from storage.models import Answer, Assessment, Service
-from tests.harness import CHANNEL, OTHER_CHANNEL, OWNER, TEAMMATE, RunningApp
+from tests.harness import CHANNEL, OTHER_CHANNEL, OUTSIDER, OWNER, TEAMMATE, RunningApp
 from tests.test_assessment_e2e import last_reply, newest_card, register, thread_messages
 
 Json = dict[str, Any]
@@ -175,3 +175,48 @@ def test_a_phase_change_is_due_now_and_the_sooner_date_wins(slack_app_each_db: R
     service = service_row(app)
     assert (service.next_due_on, service.due_reason) == (date(2027, 3, 3), "interval")
     assert "12 months after the last assessment on Tue 3 Mar 2026" in status_text(app)
+
+
+# --- archived names can come back --------------------------------------------------------------
+
+
+def test_an_archived_name_points_at_restore_and_restore_brings_history_back(
+    slack_app_each_db: RunningApp,
+) -> None:
+    app = slack_app_each_db
+    register_short(app)
+    completed(app)
+    app.driver.command("archive Bins", user=OWNER, channel=CHANNEL)
+    app.driver.click("Archive", user=OWNER)
+
+    # Registering the name again: told inline that it is archived, and how to bring it back.
+    app.driver.command('new "bins"', user=TEAMMATE, channel=CHANNEL)
+    view = app.fake.open_views(TEAMMATE)[-1]
+    response = app.driver.submit_view(
+        view,
+        by_label(view, {"Phase": "Beta", "Team channel": CHANNEL, "Owners": [TEAMMATE]}),
+        user=TEAMMATE,
+    )
+    error = response.json()["errors"]["name"]
+    assert "'Bins' is an archived service" in error and "/assess restore Bins" in error
+    assert app.fake.open_views(TEAMMATE)  # the modal stays open, nothing saved
+    app.fake.close_view(view["id"])
+
+    app.driver.command("restore Bins", user=OUTSIDER, channel=CHANNEL)
+    assert "only the owners of Bins" in last_reply(app) and "restore it" in last_reply(app)
+    assert service_row(app).archived_at is not None
+
+    app.driver.command("restore bins", user=TEAMMATE, channel=CHANNEL)
+    reply = last_reply(app)
+    assert "Bins is back, with its history" in reply and "Next assessment due" in reply
+    service = service_row(app)
+    assert service.archived_at is None and service.archived_by is None
+    app.driver.command("list", user=OWNER, channel=CHANNEL)
+    assert "Bins" in last_reply(app)
+    text = status_text(app)
+    assert "Completed assessment" in text and "14 of 14 answered" in text
+
+    app.driver.command("restore Bins", user=TEAMMATE, channel=CHANNEL)
+    assert "isn't archived" in last_reply(app)
+    app.driver.command("restore Parking", user=TEAMMATE, channel=CHANNEL)
+    assert "No archived service called 'Parking'" in last_reply(app)

@@ -12,9 +12,7 @@ def _scheduled_clause(due: Due) -> str:
             f"{NEVER_ASSESSED_GRACE.days} days after it was registered on "
             f"{day(due.registered_on)}, as it has not been assessed yet"
         )
-    return (
-        f"{due.interval_months} months after the last assessment on {day(due.last_assessed_on)}"
-    )
+    return f"{due.interval_months} months after the last assessment on {day(due.last_assessed_on)}"
 
 
 def due_sentence(due: Due, phase: str) -> str:

@@ -56,7 +56,7 @@ def validate_form(
     else:
         clash = service_by_name(name, team_id=team_id, session=session)
         if clash is not None and (editing is None or clash.id != editing.id):
-            errors["name"] = f"There is already a service called '{clash.name}'."
+            errors["name"] = name_taken_text(clash)
     if len(form.description) > DESCRIPTION_LIMIT:
         errors["description"] = f"Keep the description to {DESCRIPTION_LIMIT} characters."
     if catalogue.get(form.standard_id) is None:
@@ -149,10 +149,27 @@ def due_of(service: Service, tz: ZoneInfo) -> Due:
     )
 
 
+def name_taken_text(clash: Service) -> str:
+    """The inline error for a name in use; an archived holder can be brought back instead."""
+    if clash.archived_at is not None:
+        return (
+            f"'{clash.name}' is an archived service. Bring it back, with its history, with "
+            f"/assess restore {clash.name} — or choose another name."
+        )
+    return f"There is already a service called '{clash.name}'."
+
+
 def archive_service(service: Service, *, user_id: str, now: datetime) -> None:
     """Hide from lists, reminders and summaries; the history stays for exports."""
     service.archived_at = now
     service.archived_by = user_id
+    service.updated_at = now
+
+
+def restore_service(service: Service, *, now: datetime) -> None:
+    """Undo an archive: the service is listed and reminded about again, history intact."""
+    service.archived_at = None
+    service.archived_by = None
     service.updated_at = now
 
 
