@@ -7,10 +7,13 @@ from __future__ import annotations
 import json
 from datetime import date
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy import func, select
 
+from bot.blocks import ids
 from storage.models import Answer, Assessment, Service
+from tests.fakeslack.blockkit import iter_elements
 from tests.harness import CHANNEL, OTHER_CHANNEL, OUTSIDER, OWNER, TEAMMATE, RunningApp
 from tests.test_assessment_e2e import last_reply, newest_card, register, thread_messages
 
@@ -220,3 +223,232 @@ def test_an_archived_name_points_at_restore_and_restore_brings_history_back(
     assert "isn't archived" in last_reply(app)
     app.driver.command("restore Parking", user=TEAMMATE, channel=CHANNEL)
     assert "No archived service called 'Parking'" in last_reply(app)
+
+
+# --- picking from menus by what they say -------------------------------------------------------
+
+
+def pick(
+    app: RunningApp,
+    menu: str,
+    option: str,
+    *,
+    user: str = OWNER,
+    in_message: tuple[str, str] | None = None,
+) -> Any:
+    """Open the overflow menu `menu` (action id) on the newest surface showing it and pick the
+    option whose text is `option`."""
+    surfaces = app.fake.surfaces(user)
+    if in_message is not None:
+        surfaces = [s for s in surfaces if (s.channel, s.ts) == in_message]
+    for surface in reversed(surfaces):
+        for found in iter_elements(surface.blocks):
+            if found.action_id == menu and found.type == "overflow":
+                shown = {o["text"]["text"]: o["value"] for o in found.element["options"]}
+                assert option in shown, f"{menu} offers {list(shown)}"
+                return app.driver.select(menu, shown[option], user=user, in_message=in_message)
+    raise AssertionError(f"{user} sees no menu {menu}")
+
+
+def point_menu(point: int) -> str:
+    return f"{ids.STATUS_CHANGE}_{point}"
+
+
+def blocks_text(blocks: list[Json]) -> str:
+    return json.dumps(blocks, ensure_ascii=False)
+
+
+def card_of(app: RunningApp, point: int, assessment_index: int = 0) -> Json:
+    parents = [
+        m
+        for m in app.fake.messages(CHANNEL)
+        if m.get("text", "").startswith(("Assessment of", "Reassessment of"))
+        and not m.get("thread_ts")
+    ]
+    thread = app.fake.thread(CHANNEL, parents[assessment_index]["ts"])
+    return [m for m in thread if m.get("text", "").split(": Point ")[-1].startswith(f"{point} of")][
+        -1
+    ]
+
+
+# --- old cards are closed ----------------------------------------------------------------------
+
+
+def test_a_card_of_a_completed_assessment_refuses_clicks_and_shows_it_is_closed(
+    slack_app_each_db: RunningApp,
+) -> None:
+    app = slack_app_each_db
+    register_short(app)
+    completed(app)
+    before = answers(app)
+    old = card_of(app, 1)
+    app.driver.click("Not met", user=OWNER, in_message=(CHANNEL, old["ts"]))
+    assert answers(app) == before  # history is not rewritten
+    told = last_reply(app)
+    assert "That card belongs to the assessment of *Bins* started" in told
+    assert "and completed <!date^" in told and "It is closed, so your click changed nothing" in told
+    assert "`/assess status Bins`" in told and "`/assess start Bins`" in told
+    assert app.fake.response_posts()[-1].body["response_type"] == "ephemeral"
+    redrawn = app.fake.message(CHANNEL, old["ts"])
+    assert [b for b in redrawn["blocks"] if b["type"] == "actions"] == []
+    assert "Closed — this assessment was completed" in blocks_text(redrawn["blocks"])
+    assert "Met" in blocks_text(redrawn["blocks"])  # the answer given stays visible
+
+    # The modals behind a closed card are refused too, before anything opens.
+    for point, label in ((2, "Not applicable"), (3, "Add evidence")):
+        card = card_of(app, point)
+        app.driver.click(label, user=OWNER, in_message=(CHANNEL, card["ts"]))
+        assert app.fake.open_views(OWNER) == []
+        assert "It is closed" in last_reply(app)
+        assert "Closed — " in blocks_text(app.fake.message(CHANNEL, card["ts"])["blocks"])
+    assert answers(app) == before
+
+    # Today's answer is still changed where the refusal said: the status menu.
+    app.driver.command("status Bins", user=OWNER, channel=CHANNEL)
+    pick(app, point_menu(1), "Not met")
+    assert answers(app) == [*before, (before[0][0], 1, "not_met")]
+
+
+def test_a_card_replaced_by_a_newer_assessment_refuses_clicks(
+    slack_app_each_db: RunningApp,
+) -> None:
+    app = slack_app_each_db
+    register_short(app)
+    completed(app)
+    app.driver.command("start Bins", user=OWNER, channel=CHANNEL)
+    assert "Reassessment of Bins started" in last_reply(app)
+    before = answers(app)
+    old = card_of(app, 3, assessment_index=0)
+    app.driver.click("Partly met", user=TEAMMATE, in_message=(CHANNEL, old["ts"]))
+    assert answers(app) == before
+    told = last_reply(app)
+    assert "A newer assessment, started <!date^" in told and "replaced it" in told
+    assert "answer in the newer assessment's thread" in told
+    redrawn = app.fake.message(CHANNEL, old["ts"])
+    assert "A newer assessment has replaced it" in blocks_text(redrawn["blocks"])
+    # The newer assessment's own card still works.
+    newest = newest_card(app)
+    app.driver.click("Met", user=OWNER, in_message=(CHANNEL, newest["ts"]))
+    with app.deps.sessions() as session:
+        latest = session.scalar(select(func.max(Assessment.id)))
+    assert answers(app)[-1] == (latest, 1, "met")
+
+
+# --- the status modal changes answers ----------------------------------------------------------
+
+
+def open_status_from_home(app: RunningApp, user: str = OWNER) -> Json:
+    app.driver.event({"type": "app_home_opened", "user": user, "tab": "home"})
+    pick(app, ids.HOME_SERVICE_MENU, "Status", user=user)
+    [modal] = app.fake.open_views(user)
+    assert modal["title"]["text"] == "Service status"
+    return modal
+
+
+def point_line(modal: Json, point: int) -> str:
+    for block in modal["blocks"]:
+        if (block.get("accessory") or {}).get("action_id") == point_menu(point):
+            return str(block["text"]["text"])
+    raise AssertionError(f"no point {point} in the status modal")
+
+
+def test_home_status_modal_changes_a_rating_and_refreshes_with_its_hash(
+    slack_app_each_db: RunningApp,
+) -> None:
+    app = slack_app_each_db
+    register_short(app)
+    app.driver.command("start Bins", user=OWNER, channel=CHANNEL)
+    app.driver.click("Met", user=OWNER, in_message=(CHANNEL, newest_card(app)["ts"]))
+    modal = open_status_from_home(app)
+    assert "_not answered_" in point_line(modal, 2)
+    app.fake.clear_calls()
+    replies = len(app.fake.response_posts(include_rejected=True))
+
+    pick(app, point_menu(2), "Not met")
+    assert answers(app)[-1][1:] == (2, "not_met")
+    [update] = app.fake.calls_to("views.update")
+    assert update.ok and update.params["view_id"] == modal["id"]
+    assert update.params["hash"] == modal["hash"]  # the hash Slack sent with the click
+    [refreshed] = app.fake.open_views(OWNER)
+    assert "*Not met*" in point_line(refreshed, 2) and refreshed["hash"] != modal["hash"]
+    # a modal has no response_url: nothing was sent to one
+    assert len(app.fake.response_posts(include_rejected=True)) == replies
+    # The thread's card for point 2 shows the answer given in the modal.
+    assert "Not met" in blocks_text(card_of(app, 2)["blocks"])
+
+
+def test_not_applicable_and_evidence_open_on_top_of_the_status_modal(
+    slack_app_each_db: RunningApp,
+) -> None:
+    app = slack_app_each_db
+    register_short(app)
+    app.driver.command("start Bins", user=OWNER, channel=CHANNEL)
+    app.driver.click("Met", user=OWNER, in_message=(CHANNEL, newest_card(app)["ts"]))
+    status = open_status_from_home(app)
+    app.fake.clear_calls()
+
+    pick(app, point_menu(2), "Not applicable…")
+    stack = app.fake.open_views(OWNER)
+    assert [v["title"]["text"] for v in stack] == ["Service status", "Not applicable"]
+    assert [c.ok for c in app.fake.calls_to("views.push")] == [True]
+    assert app.fake.calls_to("views.open") == []
+    reason = stack[-1]
+    app.driver.submit_view(
+        reason, by_label(reason, {"Why doesn't this point apply?": "No paper form"}), user=OWNER
+    )
+    [back] = app.fake.open_views(OWNER)  # the pushed modal closed; the status is underneath
+    assert back["id"] == status["id"]
+    assert "*Not applicable*" in point_line(back, 2)
+
+    pick(app, point_menu(1), "Add evidence…")
+    evidence = app.fake.open_views(OWNER)[-1]
+    assert evidence["title"]["text"] == "Add evidence" and len(app.fake.open_views(OWNER)) == 2
+    app.driver.submit_view(
+        evidence,
+        by_label(evidence, {"What shows this point is met?": "Research with 12 residents"}),
+        user=OWNER,
+    )
+    [back] = app.fake.open_views(OWNER)
+    assert "evidence ✓" in point_line(back, 1)
+    with app.deps.sessions() as session:
+        latest = session.scalars(select(Answer).order_by(Answer.id.desc())).first()
+        assert latest is not None and latest.evidence == "Research with 12 residents"
+
+
+def test_a_stale_status_refresh_is_refused_by_its_hash_and_redone_from_the_database(
+    slack_app: RunningApp,
+) -> None:
+    app = slack_app
+    register_short(app)
+    app.driver.command("start Bins", user=OWNER, channel=CHANNEL)
+    open_status_from_home(app)
+    # What the person's Slack client showed before their first change landed:
+    [stale] = [s for s in app.fake.surfaces(OWNER) if s.kind == "view"]
+    pick(app, point_menu(3), "Partly met")
+    app.fake.clear_calls()
+
+    # A second pick from the old screen carries the old hash.
+    [menu] = [f for f in iter_elements(stale.blocks) if f.action_id == point_menu(4)]
+    [option] = [o for o in menu.element["options"] if o["text"]["text"] == "Met"]
+    action = {
+        "action_id": menu.action_id,
+        "block_id": menu.block_id,
+        "type": "overflow",
+        "selected_option": option,
+        "action_ts": "1.000001",
+    }
+    payload = app.driver.block_actions_payload(stale, action, user=OWNER)
+    assert "response_url" not in payload and payload["container"]["type"] == "view"
+    response = app.driver.post(
+        urlencode({"payload": json.dumps(payload)}),
+        content_type="application/x-www-form-urlencoded",
+    )
+    assert response.status == 200
+    app.deps.after_ack.wait_idle()  # type: ignore[attr-defined]
+
+    updates = app.fake.calls_to("views.update")
+    assert [u.error for u in updates] == ["hash_conflict", None]
+    assert updates[0].params["hash"] == stale.view["hash"]  # type: ignore[index]
+    assert "hash" not in updates[1].params
+    [modal] = app.fake.open_views(OWNER)
+    assert "*Partly met*" in point_line(modal, 3) and "*Met*" in point_line(modal, 4)
