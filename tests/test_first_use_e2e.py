@@ -12,9 +12,25 @@ from urllib.parse import urlencode
 from sqlalchemy import func, select
 
 from bot.blocks import ids
+from bot.blocks.summary_ids import CHANNELS_BLOCK
+from bot.core.summary import SummarySettings
 from storage.models import Answer, Assessment, Service
+from storage.summary_queries import get_settings, save_settings
+from tests.fakeslack import FakeSlack
 from tests.fakeslack.blockkit import iter_elements
-from tests.harness import CHANNEL, OTHER_CHANNEL, OUTSIDER, OWNER, TEAMMATE, RunningApp
+from tests.harness import (
+    ADMIN,
+    CHANNEL,
+    NOT_JOINED,
+    OTHER_CHANNEL,
+    OUTSIDER,
+    OWNER,
+    SLACK_ADMIN,
+    TEAM,
+    TEAMMATE,
+    RunningApp,
+    running_app,
+)
 from tests.test_assessment_e2e import last_reply, newest_card, register, thread_messages
 
 Json = dict[str, Any]
@@ -452,3 +468,98 @@ def test_a_stale_status_refresh_is_refused_by_its_hash_and_redone_from_the_datab
     assert "hash" not in updates[1].params
     [modal] = app.fake.open_views(OWNER)
     assert "*Partly met*" in point_line(modal, 3) and "*Met*" in point_line(modal, 4)
+
+
+# --- smaller mends -----------------------------------------------------------------------------
+
+
+def test_settings_check_every_leadership_channel(slack_app: RunningApp) -> None:
+    app = slack_app
+    app.fake.add_channel("CQUIET", "quiet", is_member=False)
+    app.driver.command("settings", user=ADMIN, channel=CHANNEL)
+    [view] = app.fake.open_views(ADMIN)
+    # Slack can't say anything about the first channel (a missing scope, say): the others are
+    # still checked, and every problem is named.
+    app.fake.fail_next("conversations.info", error="missing_scope")
+    response = app.driver.submit_view(
+        view,
+        by_label(view, {"Leadership channels": [OTHER_CHANNEL, NOT_JOINED, CHANNEL, "CQUIET"]}),
+        user=ADMIN,
+    )
+    error = response.json()["errors"][CHANNELS_BLOCK]
+    assert "<#CNOTJOINED> and <#CQUIET>" in error and "/invite @assessbot" in error
+    assert len(app.fake.calls_to("conversations.info")) == 4
+    with app.deps.sessions() as session:
+        assert not get_settings(session=session, team_id=TEAM).configured
+
+
+def test_a_slack_time_out_is_answered_like_a_slack_error(
+    sqlite_url: str, fake_slack: FakeSlack
+) -> None:
+    with running_app(sqlite_url, fake_slack, slack_timeout=1) as app:
+        # Before a modal opens: /assess settings asks Slack whether a workspace admin is one.
+        app.fake.fail_next("users.info", error="internal_error")
+        app.driver.command("settings", user=SLACK_ADMIN, channel=CHANNEL)
+        refused = last_reply(app)
+        app.fake.fail_next("users.info", delay=1.5, times=3)
+        response = app.driver.command("settings", user=SLACK_ADMIN, channel=CHANNEL)
+        timed_out = last_reply(app)
+        app.fake.clear_faults()
+        assert response.status == 200 and app.fake.open_views(SLACK_ADMIN) == []
+        assert "Slack didn't accept that message" in refused and "`internal_error`" in refused
+        assert "Slack didn't accept that message" in timed_out and "`no_response`" in timed_out
+
+        # Saving the modal: the ack still comes, with the reason inline.
+        app.driver.command("settings", user=SLACK_ADMIN, channel=CHANNEL)
+        [view] = app.fake.open_views(SLACK_ADMIN)
+        app.fake.fail_next("users.info", delay=1.5, times=3)
+        response = app.driver.submit_view(view, {}, user=SLACK_ADMIN)
+        app.fake.clear_faults()
+        assert response.status == 200 and not response.timed_out
+        assert "Slack didn't answer" in response.json()["errors"][CHANNELS_BLOCK]
+
+        # Registering a service: the channel check timing out is an inline error too.
+        app.driver.command('new "Bins"', user=OWNER, channel=CHANNEL)
+        view = app.fake.open_views(OWNER)[-1]
+        app.fake.fail_next("conversations.info", delay=1.5, times=3)
+        response = app.driver.submit_view(
+            view,
+            by_label(view, {"Phase": "Beta", "Team channel": CHANNEL, "Owners": [OWNER]}),
+            user=OWNER,
+        )
+        app.fake.clear_faults()
+        assert response.status == 200
+        assert "no_response" in response.json()["errors"]["channel"]
+
+
+def test_the_summary_preview_survives_a_channel_slack_will_not_describe(
+    sqlite_url: str, fake_slack: FakeSlack
+) -> None:
+    with running_app(sqlite_url, fake_slack, slack_timeout=1) as app:
+        with app.deps.sessions.begin() as session:
+            save_settings(
+                SummarySettings(TEAM, (OTHER_CHANNEL, CHANNEL), 0, "09:00", ()),
+                session=session,
+                updated_by=ADMIN,
+                now=app.clock.now,
+            )
+        app.fake.fail_next("conversations.info", delay=1.5)
+        app.driver.command("summary", user=ADMIN, channel=CHANNEL)
+        body = app.fake.response_posts()[-1].body
+        assert isinstance(body, dict) and "Slack didn't accept" not in body["text"]
+        # A button for each leadership channel: the one Slack could not name shows its id.
+        buttons = [
+            found.label
+            for found in iter_elements(body["blocks"])
+            if found.type == "button" and found.action_id.startswith("summary_post")
+        ]
+        assert buttons == [f"Post to #{OTHER_CHANNEL}", "Post to #team-bins"]
+
+
+def test_unknown_subcommand_is_escaped_in_the_fallback_text_too(slack_app: RunningApp) -> None:
+    slack_app.driver.command("<!channel>&co", user=OWNER, channel=CHANNEL)
+    [post] = slack_app.fake.response_posts()
+    body = post.body
+    assert isinstance(body, dict)
+    assert body["text"] == "I don't know the command '&lt;!channel&gt;&amp;co'."
+    assert "<!channel>" not in json.dumps(body)
