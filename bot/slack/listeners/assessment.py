@@ -483,10 +483,11 @@ def _after_modal_save(
     clicked: Posted | None,
     under: tuple[str, str] | None,
 ) -> None:
-    """The thread, then the status modal this one was pushed on (if it was)."""
-    _after_save(deps, client, outcome, clicked)
+    """The status modal this one was pushed on (if it was: the person is looking at it), then
+    the thread."""
     if under is not None:
         refresh_status(deps, client, body["team"]["id"], outcome.service.id, *under)
+    _after_save(deps, client, outcome, clicked)
 
 
 def _status_change(
@@ -515,11 +516,12 @@ def _status_change(
 def _after_status_change(
     deps: Deps, client: WebClient, outcome: Outcome, respond: Respond, body: dict[str, Any]
 ) -> None:
-    _after_save(deps, client, outcome, None)
     in_view = view_of(body)
     if in_view is not None:  # a modal has no response_url: views.update, with its hash
         refresh_status(deps, client, body["team"]["id"], outcome.service.id, *in_view)
+        _after_save(deps, client, outcome, None)
         return
+    _after_save(deps, client, outcome, None)
     with deps.sessions() as session:
         blocks = status_blocks(deps, session, outcome.service, deps.clock())
     respond(
