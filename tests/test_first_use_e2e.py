@@ -563,3 +563,17 @@ def test_unknown_subcommand_is_escaped_in_the_fallback_text_too(slack_app: Runni
     assert isinstance(body, dict)
     assert body["text"] == "I don't know the command '&lt;!channel&gt;&amp;co'."
     assert "<!channel>" not in json.dumps(body)
+
+
+def test_a_status_view_of_a_replaced_assessment_refuses_changes(slack_app: RunningApp) -> None:
+    app = slack_app
+    register_short(app)
+    completed(app)
+    app.driver.command("status Bins", user=OWNER, channel=CHANNEL)  # shows the completed one
+    app.driver.command("start Bins", user=OWNER, channel=CHANNEL)  # a reassessment replaces it
+    before = answers(app)
+    pick(app, point_menu(5), "Not met")  # from the status shown before the reassessment
+    assert answers(app) == before
+    told = last_reply(app)
+    assert "That status view belongs to the assessment of *Bins*" in told
+    assert "replaced it" in told and "(run it again for the current one)" in told

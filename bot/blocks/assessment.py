@@ -15,7 +15,7 @@ from bot.blocks.words import (
     tally_line,
     when,
 )
-from bot.core.closed import Closed
+from bot.core.closed import Closed, Source
 from bot.core.flow import Tally
 from bot.core.text import escape, safe
 from standards import Point
@@ -183,13 +183,15 @@ def closed_click_text(closed: Closed) -> str:
         if closed.completed_at is not None
         else "never completed"
     )
+    what = "That card" if closed.source == Source.CARD else "That status view"
     text = (
-        f":lock: That card belongs to the assessment of *{name}* started "
+        f":lock: {what} belongs to the assessment of *{name}* started "
         f"{when(closed.started_at)} and {done}. It is closed, so your click changed nothing."
     )
     if closed.newer_started_at is not None:
         text += f" A newer assessment, started {when(closed.newer_started_at)}, replaced it."
-    text += f"\nTo change today's answer, use the point's menu in `/assess status {name}`"
+    again = " (run it again for the current one)" if closed.source == Source.STATUS else ""
+    text += f"\nTo change today's answer, use the point's menu in `/assess status {name}`{again}"
     if closed.newer_in_progress:
         return text + ", or answer in the newer assessment's thread."
     return text + f", or start a reassessment with `/assess start {name}`."

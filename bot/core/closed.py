@@ -37,6 +37,7 @@ class Closed:
     completed_at: datetime | None
     newer_started_at: datetime | None  # set when a newer assessment replaced this one
     newer_in_progress: bool
+    source: Source = Source.CARD
 
 
 class ClosedAssessment(FlowError):
@@ -66,5 +67,6 @@ def check_open(
             newer_in_progress=bool(
                 replaced and latest is not None and latest.status == AssessmentStatus.IN_PROGRESS
             ),
+            source=source,
         )
     )
