@@ -100,6 +100,8 @@ class Service(Base):
     archived_at: Mapped[OptionalTimestamp]
     archived_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
     snoozed_until: Mapped[OptionalTimestamp]
+    # The day the phase last changed (a reassessment is due from then until one completes).
+    phase_changed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
 
     owners: Mapped[list[ServiceOwner]] = relationship(
         back_populates="service",

@@ -50,3 +50,14 @@ def service_names(*, team_id: str, session: Session) -> list[str]:
 def name_key(name: str) -> str:
     """Names are unique per workspace ignoring case (and surrounding spaces)."""
     return " ".join(name.split()).casefold()
+
+
+def archived_service_names(*, team_id: str, session: Session) -> list[str]:
+    """Names held by archived services (they can be restored, so they are not free)."""
+    return list(
+        session.scalars(
+            select(Service.name)
+            .where(Service.team_id == team_id, Service.archived_at.is_not(None))
+            .order_by(Service.name_key)
+        )
+    )

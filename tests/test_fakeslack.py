@@ -226,6 +226,21 @@ def test_threads_user_ids_and_channel_names(fake: FakeSlack, client: WebClient) 
     assert [m["text"] for m in fake.messages(dm)] == ["to a user id"]
 
 
+def test_reply_broadcast_shows_a_thread_reply_in_the_channel_too(
+    fake: FakeSlack, client: WebClient
+) -> None:
+    parent = client.chat_postMessage(channel="C1", text="parent")["ts"]
+    client.chat_postMessage(channel="C1", text="quiet reply", thread_ts=parent)
+    loud = client.chat_postMessage(
+        channel="C1", text="loud reply", thread_ts=parent, reply_broadcast=True
+    )
+    assert loud["message"]["subtype"] == "thread_broadcast"
+    client.chat_postMessage(channel="C1", text="no thread", reply_broadcast=True)  # ignored
+    assert [m["text"] for m in fake.channel_history("C1")] == ["parent", "loud reply", "no thread"]
+    assert [m["text"] for m in fake.thread("C1", parent)] == ["parent", "quiet reply", "loud reply"]
+    assert "subtype" not in fake.channel_history("C1")[-1]
+
+
 @pytest.mark.filterwarnings("ignore:The top-level `text` argument is missing")
 def test_update_keeps_history_and_follows_slacks_block_rules(
     fake: FakeSlack, client: WebClient

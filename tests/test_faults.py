@@ -3,6 +3,7 @@ outage, and a standard file that changes under existing assessments."""
 
 from __future__ import annotations
 
+import os
 import time
 import urllib.error
 import urllib.request
@@ -120,9 +121,13 @@ def test_a_changed_standard_file_keeps_old_assessments_readable(
         assert card_point(newest_card(app)) == 5
 
 
+# Per process, like the shared fixtures: helpers running the suite at once must not collide.
+OUTAGE_DATABASE = f"assessbot_outage_test_{os.getpid()}"
+
+
 @pytest.fixture
 def outage_database(postgres_server: str) -> Iterator[str]:
-    name = "assessbot_outage_test"
+    name = OUTAGE_DATABASE
     url = create_postgres_database(postgres_server, name)
     engine = make_engine(url)
     upgrade(engine)
@@ -176,7 +181,7 @@ def test_database_outage_is_survived_and_healed(
         card = newest_card(app)
         assert health(app.url) == 200
 
-        set_connections(postgres_server, "assessbot_outage_test", allowed=False)
+        set_connections(postgres_server, OUTAGE_DATABASE, allowed=False)
         assert seconds_until(app.url, 503, 10) < 10
         response = app.driver.click("Met", user=OWNER, in_message=(CHANNEL, card["ts"]))
         assert response.status == 200
@@ -184,7 +189,7 @@ def test_database_outage_is_survived_and_healed(
         app.driver.command("status Bins", user=OWNER, channel=CHANNEL)
         assert "Couldn't save that" in last_reply(app)
 
-        set_connections(postgres_server, "assessbot_outage_test", allowed=True)
+        set_connections(postgres_server, OUTAGE_DATABASE, allowed=True)
         assert seconds_until(app.url, 200, 15) < 15
         app.driver.click("Met", user=OWNER, in_message=(CHANNEL, card["ts"]))
         assert count(app, Answer) == 1 and count(app, Assessment) == 1

@@ -7,6 +7,7 @@ and summary arrives once.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -147,7 +148,8 @@ def database_story(url: str) -> dict[str, Any]:
 
 @pytest.fixture
 def two_databases(postgres_server: str) -> Iterator[tuple[str, str]]:
-    names = ("assessbot_replicas_two", "assessbot_replicas_one")
+    # per process, like the shared fixtures, so parallel runs of the suite never collide
+    names = (f"assessbot_replicas_two_{os.getpid()}", f"assessbot_replicas_one_{os.getpid()}")
     urls = tuple(create_postgres_database(postgres_server, name) for name in names)
     for url in urls:
         engine = make_engine(url)

@@ -15,6 +15,7 @@ from bot.blocks.words import (
     tally_line,
     when,
 )
+from bot.core.closed import Closed, Source
 from bot.core.flow import Tally
 from bot.core.text import escape, safe
 from standards import Point
@@ -172,3 +173,45 @@ def build_card_closed(view: CardView, note: str) -> list[Block]:
     """A card whose flow moved on: what was answered stays visible, buttons stay usable."""
     _text, blocks = build_card(view)
     return [*blocks, divider(), context(note)] if note else blocks
+
+
+def closed_click_text(closed: Closed) -> str:
+    """The ephemeral answer to a click on a closed card: whose card, when, and what to do."""
+    name = safe(closed.service_name, 80)
+    done = (
+        f"completed {when(closed.completed_at)}"
+        if closed.completed_at is not None
+        else "never completed"
+    )
+    what = "That card" if closed.source == Source.CARD else "That status view"
+    text = (
+        f":lock: {what} belongs to the assessment of *{name}* started "
+        f"{when(closed.started_at)} and {done}. It is closed, so your click changed nothing."
+    )
+    if closed.newer_started_at is not None:
+        text += f" A newer assessment, started {when(closed.newer_started_at)}, replaced it."
+    again = " (run it again for the current one)" if closed.source == Source.STATUS else ""
+    text += f"\nTo change today's answer, use the point's menu in `/assess status {name}`{again}"
+    if closed.newer_in_progress:
+        return text + ", or answer in the newer assessment's thread."
+    return text + f", or start a reassessment with `/assess start {name}`."
+
+
+def build_closed_card(view: CardView, closed: Closed) -> tuple[str, list[Block]]:
+    """The card as it was answered, without buttons, marked closed."""
+    text, blocks = build_card(view)
+    kept = [block for block in blocks if block.get("type") != "actions"]
+    done = when(closed.completed_at) if closed.completed_at is not None else "never"
+    note = f":lock: Closed — this assessment was completed {done}."
+    if closed.newer_started_at is not None:
+        note += " A newer assessment has replaced it."
+    note += f" `/assess status {safe(closed.service_name, 80)}` shows today's answers."
+    return f"{text} (closed)", [*kept, context(note)]
+
+
+def closed_inline_text(closed: Closed) -> str:
+    """The same refusal, short and plain, for an error shown inside a modal."""
+    return (
+        f"This assessment of {closed.service_name[:60]} is closed. To change today's answer use "
+        f"/assess status {closed.service_name[:60]}."
+    )

@@ -178,8 +178,23 @@ def _datepicker(initial: date | None) -> dict[str, Any]:
     return element
 
 
-def card_metadata(assessment_id: int, point: int, channel: str, ts: str | None) -> str:
-    return json.dumps({"a": assessment_id, "p": point, "c": channel, "ts": ts or ""})
+def card_metadata(
+    assessment_id: int,
+    point: int,
+    channel: str,
+    ts: str | None,
+    *,
+    source: str = "card",
+    status_view: tuple[str, str] | None = None,
+) -> str:
+    """What a point's modal must remember: the card it came from, or the status modal (id and
+    hash) it was pushed on, which is refreshed after the save."""
+    meta: dict[str, Any] = {"a": assessment_id, "p": point, "c": channel, "ts": ts or ""}
+    if source != "card":
+        meta["s"] = source
+    if status_view is not None:
+        meta["sv"], meta["sh"] = status_view
+    return json.dumps(meta)
 
 
 def build_evidence_modal(point_title: str, answer: Answer | None, metadata: str) -> View:

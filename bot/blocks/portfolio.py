@@ -65,6 +65,7 @@ def build_status(
     now: datetime,
     snooze: SnoozeView | None = None,
     limit: int = MESSAGE_BLOCK_LIMIT,
+    due_why: str | None = None,
 ) -> list[Block]:
     service, assessment = line.service, line.latest
     owners = ", ".join(mention(owner) for owner in service.owner_ids) or "nobody"
@@ -72,6 +73,8 @@ def build_status(
         f"{escape(line.standard_short)} · {service.phase.capitalize()} phase · owners: {owners}",
         progress_and_due(line, today),
     ]
+    if due_why:
+        facts.append(due_why)
     if snooze is not None and snooze.until > now:
         facts.append(snooze_status_text(snooze.until, snooze.snoozed_by))
     blocks: list[Block] = [header(f"Status · {service.name}"), section("\n".join(facts))]

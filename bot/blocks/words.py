@@ -52,7 +52,8 @@ def when(moment: datetime) -> str:
 
 
 def day(value: date) -> str:
-    return value.strftime("%a %-d %b %Y")
+    """e.g. "Tue 3 Mar 2026"; no platform-only strftime flags (%-d fails on Windows)."""
+    return f"{value:%a} {value.day} {value:%b %Y}"
 
 
 def tally_line(result: Tally) -> str:

@@ -8,6 +8,7 @@ assessment, and a service never assessed gets 30 days to make a start.
 from __future__ import annotations
 
 import calendar
+from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import StrEnum
 
@@ -40,3 +41,50 @@ def initial_due(
 
 def due_after_completion(completed_on: date, interval_months: int) -> date:
     return add_months(completed_on, interval_months)
+
+
+@dataclass(frozen=True)
+class Due:
+    """A due date with the facts it came from, so `/assess status` can say why."""
+
+    on: date
+    reason: DueReason
+    scheduled_on: date  # what the interval (or a new service's 30 days) alone gives
+    interval_months: int
+    registered_on: date
+    last_assessed_on: date | None
+    phase_changed_on: date | None  # only while that phase change still waits for its assessment
+
+
+def next_due(
+    *,
+    registered_on: date,
+    last_assessed_on: date | None,
+    interval_months: int,
+    phase_changed_on: date | None,
+) -> Due:
+    """The due date from everything that sets it; whichever is sooner wins.
+
+    The interval counts from the last assessment (a service never assessed gets 30 days from
+    registration). A phase change makes a reassessment due on the day of the change, until an
+    assessment on or after that day completes. Recomputing from these facts on every edit is
+    what makes a shorter interval, or a corrected "last assessed", move the date.
+    """
+    scheduled, reason = initial_due(registered_on, last_assessed_on, interval_months)
+    waiting = phase_changed_on is not None and (
+        last_assessed_on is None or phase_changed_on > last_assessed_on
+    )
+    pending = phase_changed_on if waiting else None
+    if pending is not None and pending <= scheduled:
+        return Due(
+            pending,
+            DueReason.PHASE_CHANGE,
+            scheduled,
+            interval_months,
+            registered_on,
+            last_assessed_on,
+            pending,
+        )
+    return Due(
+        scheduled, reason, scheduled, interval_months, registered_on, last_assessed_on, pending
+    )

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy.orm import Session
 
-from bot.core.due import INTERVAL_CHOICES, DueReason, initial_due
+from bot.core.due import INTERVAL_CHOICES, Due, initial_due, next_due
 from standards import PHASES, Catalogue
 from storage.models import Service, ServiceOwner
 from storage.service_queries import name_key, service_by_name, service_names
@@ -56,7 +56,7 @@ def validate_form(
     else:
         clash = service_by_name(name, team_id=team_id, session=session)
         if clash is not None and (editing is None or clash.id != editing.id):
-            errors["name"] = f"There is already a service called '{clash.name}'."
+            errors["name"] = name_taken_text(clash)
     if len(form.description) > DESCRIPTION_LIMIT:
         errors["description"] = f"Keep the description to {DESCRIPTION_LIMIT} characters."
     if catalogue.get(form.standard_id) is None:
@@ -129,17 +129,47 @@ def update_service(
         ServiceOwner(user_id=user) for user in wanted if user not in service.owner_ids
     ]
     if phase_changed:
-        service.next_due_on = now.astimezone(tz).date()
-        service.due_reason = DueReason.PHASE_CHANGE
+        service.phase_changed_on = now.astimezone(tz).date()
+    # The interval, "last assessed" and a phase change all set the date: recompute it from
+    # the edited values rather than keep a date worked out from the old ones.
+    due = due_of(service, tz)
+    service.next_due_on, service.due_reason = due.on, due.reason
     service.updated_at = now
     session.flush()
     return phase_changed
+
+
+def due_of(service: Service, tz: ZoneInfo) -> Due:
+    """The service's due date worked out from its facts, with why (see `next_due`)."""
+    return next_due(
+        registered_on=service.created_at.astimezone(tz).date(),
+        last_assessed_on=service.last_assessed_on,
+        interval_months=service.interval_months,
+        phase_changed_on=service.phase_changed_on,
+    )
+
+
+def name_taken_text(clash: Service) -> str:
+    """The inline error for a name in use; an archived holder can be brought back instead."""
+    if clash.archived_at is not None:
+        return (
+            f"'{clash.name}' is an archived service. Bring it back, with its history, with "
+            f"/assess restore {clash.name} — or choose another name."
+        )
+    return f"There is already a service called '{clash.name}'."
 
 
 def archive_service(service: Service, *, user_id: str, now: datetime) -> None:
     """Hide from lists, reminders and summaries; the history stays for exports."""
     service.archived_at = now
     service.archived_by = user_id
+    service.updated_at = now
+
+
+def restore_service(service: Service, *, now: datetime) -> None:
+    """Undo an archive: the service is listed and reminded about again, history intact."""
+    service.archived_at = None
+    service.archived_by = None
     service.updated_at = now
 
 

@@ -144,12 +144,23 @@ def announce_completion(
 ) -> None:
     titles = {p.number: p.title for p in assessment.points}
     text, blocks = build_completion(service.name, result, titles, day(service.next_due_on))
+    # In the team's own channel the reply is also sent to the channel (Slack's "also send to
+    # channel"), so people not following the thread see the result once; elsewhere the team's
+    # channel gets its own message.
+    in_team_channel = service.team_channel_id == assessment.channel_id
     destinations = [(assessment.channel_id, assessment.thread_ts)]
-    if service.team_channel_id != assessment.channel_id:
+    if not in_team_channel:
         destinations.append((service.team_channel_id, None))
     for channel, thread_ts in destinations:
+        broadcast = in_team_channel and thread_ts is not None
         try:
-            client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=blocks)
+            client.chat_postMessage(
+                channel=channel,
+                thread_ts=thread_ts,
+                reply_broadcast=broadcast or None,
+                text=text,
+                blocks=blocks,
+            )
         except SLACK_CALL_ERRORS as error:
             logger.warning("completion not posted in %s: %s", channel, slack_error_code(error))
 

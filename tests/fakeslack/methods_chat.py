@@ -63,16 +63,19 @@ def post_message(ctx: Context, req: ApiRequest) -> Json:
     if not text and not blocks and not attachments:
         raise ApiError("no_text")
     metadata = req.json("metadata")
+    thread_ts = req.string("thread_ts") or None
     message = ws.add_message(
         Message(
             channel=channel.id,
             ts=ws.ids.ts(),
             text=text or "",
             blocks=blocks or None,
-            thread_ts=req.string("thread_ts") or None,
+            thread_ts=thread_ts,
             at=ws.clock.now(),
             attachments=attachments,
             metadata=metadata if isinstance(metadata, dict) else None,
+            # Slack ignores reply_broadcast on a message that is not a thread reply.
+            reply_broadcast=thread_ts is not None and req.flag("reply_broadcast"),
         )
     )
     return {

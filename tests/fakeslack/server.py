@@ -272,6 +272,15 @@ class FakeSlack:
                     return m.record(self.team_id)
         raise KeyError(f"no message {ts} in {channel}")
 
+    def channel_history(self, channel: str) -> list[Json]:
+        """What the channel itself shows (like conversations.history): top-level messages and
+        thread replies that were also sent to the channel, oldest first."""
+        return [
+            m
+            for m in self.messages(channel)
+            if m.get("thread_ts") in (None, m["ts"]) or m.get("subtype") == "thread_broadcast"
+        ]
+
     def thread(self, channel: str, thread_ts: str) -> list[Json]:
         """Like conversations.replies: the parent (when it exists) then the replies."""
         return [

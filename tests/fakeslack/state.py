@@ -156,6 +156,7 @@ class Message:
     history: list[Json] = field(default_factory=list)
     deleted: bool = False
     via: Literal["api", "response_url", "files"] = "api"
+    reply_broadcast: bool = False  # a thread reply also sent to the channel
 
     def to_slack(self, team_id: str) -> Json:
         message: Json = {
@@ -173,6 +174,8 @@ class Message:
             message["attachments"] = copy.deepcopy(self.attachments)
         if self.thread_ts is not None:
             message["thread_ts"] = self.thread_ts
+        if self.reply_broadcast:
+            message["subtype"] = "thread_broadcast"
         if self.files is not None:
             message["files"] = copy.deepcopy(self.files)
             message["upload"] = True

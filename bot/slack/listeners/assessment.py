@@ -15,12 +15,11 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
-from sqlalchemy.orm import Session
 
 from bot.blocks import ids
-from bot.blocks.assessment import parse_card_value
+from bot.blocks.assessment import closed_click_text, closed_inline_text, parse_card_value
 from bot.blocks.forms import build_evidence_modal, build_not_applicable_modal, card_metadata
-from bot.blocks.portfolio import build_status, status_modal
+from bot.core.closed import Closed, ClosedAssessment, Source, check_open
 from bot.core.flow import (
     FlowError,
     Tally,
@@ -31,20 +30,20 @@ from bot.core.flow import (
     reserve_next_card,
     skip_point,
 )
-from bot.core.overview import service_lines
 from bot.core.text import safe
 from bot.deps import Deps
 from bot.slack import view_state
 from bot.slack.after_ack import later
+from bot.slack.closed_cards import close_card
 from bot.slack.directory import SlackDirectory
 from bot.slack.errors import COULD_NOT_SAVE, DATABASE_ERRORS, tell_user_on_failure
 from bot.slack.lookup import may_manage, named_service, refusal_text
 from bot.slack.router import CommandRequest, CommandRouter
 from bot.slack.starting import start_or_resume
+from bot.slack.status_view import open_status, refresh_status, status_blocks, view_of
 from bot.slack.thread import Posted, announce_completion, post_card, refresh_card, refresh_parent
 from storage.assessment_queries import assessment_for_update, current_answers
 from storage.models import Assessment, Rating, Service
-from storage.reminder_queries import current_snooze
 from storage.service_queries import service_by_id
 
 logger = logging.getLogger(__name__)
@@ -132,7 +131,7 @@ def register(app: App, deps: Deps, router: CommandRouter) -> None:
                 lambda: _start_by_id(deps, body, respond, client, service_id),
             )
         elif verb == "status":
-            _status_modal(deps, body, client, service_id)
+            _status_modal(deps, body, respond, client, service_id)
 
 
 # --- commands -------------------------------------------------------------------------------
@@ -161,32 +160,18 @@ def _status(request: CommandRequest) -> None:
         service = named_service(request, session, "/assess status <service>")
         if service is None:
             return
-        blocks = _status_blocks(deps, session, service, now)
+        blocks = status_blocks(deps, session, service, now)
     request.reply(f"Status of {safe(service.name, 80)}", blocks)
 
 
-def _status_blocks(
-    deps: Deps, session: Session, service: Service, now: Any, limit: int = 50
-) -> list[dict[str, Any]]:
-    line = service_lines([service], catalogue=deps.catalogue, session=session)[0]
-    answers, titles = {}, {}
-    if line.latest is not None:
-        answers = current_answers(line.latest.id, session=session)
-        titles = {point.number: point.title for point in line.latest.points}
-    today = now.astimezone(deps.settings.timezone).date()
-    snooze = current_snooze(session=session, service_id=service.id, now=now)
-    return build_status(line, answers, titles, today=today, now=now, snooze=snooze, limit=limit)
-
-
-def _status_modal(deps: Deps, body: dict[str, Any], client: WebClient, service_id: str) -> None:
+def _status_modal(
+    deps: Deps, body: dict[str, Any], respond: Respond, client: WebClient, service_id: str
+) -> None:
     if not service_id.isdigit():
         return
-    with deps.sessions() as session:
-        service = service_by_id(int(service_id), team_id=body["team"]["id"], session=session)
-        if service is None:
-            return
-        blocks = _status_blocks(deps, session, service, deps.clock(), limit=100)
-    client.views_open(trigger_id=body["trigger_id"], view=status_modal(blocks))
+    tell = lambda text: _tell(client, respond, body, text)  # noqa: E731
+    with tell_user_on_failure(tell, "opening the status"):
+        open_status(deps, client, body, int(service_id))
 
 
 def _start_by_id(
@@ -260,10 +245,11 @@ def _save_then_ack(
     client: WebClient,
     parsed: tuple[int, int],
     rating: Rating | None,
+    source: Source = Source.CARD,
 ) -> Outcome | None:
     """Save a click, then acknowledge it; a failure is acknowledged and explained instead."""
     try:
-        outcome = _save(deps, client, body, parsed, rating=rating)
+        outcome = _save(deps, client, body, parsed, rating=rating, source=source)
     except DATABASE_ERRORS:
         ack()
         logger.warning("database unavailable while saving an answer", exc_info=True)
@@ -272,13 +258,25 @@ def _save_then_ack(
     except _Refused as refused:
         ack()
         _tell(client, respond, body, str(refused))
+        _close_clicked_card(deps, client, body, refused.closed, parsed[1])
         return None
     ack()
     return outcome
 
 
 class _Refused(Exception):
-    pass
+    def __init__(self, text: str, closed: Closed | None = None) -> None:
+        super().__init__(text)
+        self.closed = closed
+
+
+def _close_clicked_card(
+    deps: Deps, client: WebClient, body: dict[str, Any], closed: Closed | None, point: int
+) -> None:
+    """After refusing a click on a closed card, redraw that card as closed."""
+    clicked = _clicked_message(body)
+    if closed is not None and clicked is not None:
+        later(deps, "closing an old card", lambda: close_card(deps, client, closed, point, clicked))
 
 
 def _save(
@@ -290,6 +288,7 @@ def _save(
     rating: Rating | None,
     reason: str | None = None,
     evidence: tuple[str, list[str]] | None = None,
+    source: Source = Source.CARD,
 ) -> Outcome | None:
     """One transaction: check, record, maybe complete, reserve the next card."""
     assessment_id, point = parsed
@@ -304,6 +303,7 @@ def _save(
         if not may_manage(SlackDirectory(client), user_id, service, deps.settings.admins):
             raise _Refused(refusal_text(service, "answer for it"))
         try:
+            check_open(assessment, service, source=source, session=session)
             if evidence is not None:
                 record_evidence(
                     assessment,
@@ -326,6 +326,8 @@ def _save(
                     session=session,
                     reason=reason,
                 )
+        except ClosedAssessment as error:
+            raise _Refused(closed_click_text(error.closed), error.closed) from None
         except FlowError as error:
             raise _Refused(str(error)) from None
         completed = complete_if_done(
@@ -371,7 +373,13 @@ def _tell(client: WebClient, respond: Respond, body: dict[str, Any], text: str) 
 
 
 def _open_point_modal(
-    deps: Deps, body: dict[str, Any], respond: Respond, client: WebClient, kind: str, value: str
+    deps: Deps,
+    body: dict[str, Any],
+    respond: Respond,
+    client: WebClient,
+    kind: str,
+    value: str,
+    source: Source = Source.CARD,
 ) -> None:
     parsed = parse_card_value(value)
     if parsed is None:
@@ -388,16 +396,25 @@ def _open_point_modal(
             if not may_manage(SlackDirectory(client), user_id, service, deps.settings.admins):
                 _tell(client, respond, body, refusal_text(service, "answer for it"))
                 return
+            try:
+                check_open(assessment, service, source=source, session=session)
+            except ClosedAssessment as error:
+                _tell(client, respond, body, closed_click_text(error.closed))
+                _close_clicked_card(deps, client, body, error.closed, point)
+                return
             titles = {p.number: p.title for p in assessment.points}
             answer = current_answers(assessment.id, session=session).get(point)
         if point not in titles:
             return
         clicked = _clicked_message(body)
+        in_view = view_of(body)  # opened from the status modal: goes on top of it
         metadata = card_metadata(
             assessment_id,
             point,
             clicked.channel if clicked else "",
             clicked.ts if clicked else None,
+            source=source,
+            status_view=in_view,
         )
         title = f"Point {point} · {titles[point]}"
         if kind == ids.EVIDENCE_VIEW:
@@ -407,7 +424,10 @@ def _open_point_modal(
             view = build_evidence_modal(title, answer, metadata)
         else:
             view = build_not_applicable_modal(title, metadata)
-        client.views_open(trigger_id=body["trigger_id"], view=view)
+        if in_view is not None:
+            client.views_push(trigger_id=body["trigger_id"], view=view)
+        else:
+            client.views_open(trigger_id=body["trigger_id"], view=view)
 
 
 def _submit_point_modal(
@@ -421,6 +441,8 @@ def _submit_point_modal(
         ack()
         return
     clicked = Posted(meta["c"], meta["ts"]) if meta.get("c") and meta.get("ts") else None
+    source = Source.STATUS if meta.get("s") == Source.STATUS else Source.CARD
+    under = (str(meta["sv"]), str(meta.get("sh") or "")) if meta.get("sv") else None
     if evidence:
         note = view_state.text_value(view, "note")
         links, problem = parse_links(view_state.text_value(view, "links"))
@@ -435,17 +457,37 @@ def _submit_point_modal(
             return
         kwargs = {"rating": Rating.NOT_APPLICABLE, "reason": reason}
     try:
-        outcome = _save(deps, client, body, parsed, **kwargs)
+        outcome = _save(deps, client, body, parsed, source=source, **kwargs)
     except DATABASE_ERRORS:
         logger.warning("database unavailable while saving from a modal", exc_info=True)
         ack(response_action="errors", errors={"note" if evidence else "reason": COULD_NOT_SAVE})
         return
     except _Refused as refused:
-        ack(response_action="errors", errors={"note" if evidence else "reason": str(refused)[:150]})
+        text = closed_inline_text(refused.closed) if refused.closed else str(refused)[:150]
+        ack(response_action="errors", errors={"note" if evidence else "reason": text})
         return
     ack()
     if outcome is not None:
-        later(deps, "updating the thread", lambda: _after_save(deps, client, outcome, clicked))
+        later(
+            deps,
+            "updating the thread",
+            lambda: _after_modal_save(deps, client, body, outcome, clicked, under),
+        )
+
+
+def _after_modal_save(
+    deps: Deps,
+    client: WebClient,
+    body: dict[str, Any],
+    outcome: Outcome,
+    clicked: Posted | None,
+    under: tuple[str, str] | None,
+) -> None:
+    """The status modal this one was pushed on (if it was: the person is looking at it), then
+    the thread."""
+    if under is not None:
+        refresh_status(deps, client, body["team"]["id"], outcome.service.id, *under)
+    _after_save(deps, client, outcome, clicked)
 
 
 def _status_change(
@@ -456,23 +498,32 @@ def _status_change(
     if what in (ids.NOT_APPLICABLE_VIEW, "evidence"):
         ack()
         kind = ids.NOT_APPLICABLE_VIEW if what == ids.NOT_APPLICABLE_VIEW else ids.EVIDENCE_VIEW
-        _open_point_modal(deps, body, respond, client, kind, value)
+        _open_point_modal(deps, body, respond, client, kind, value, Source.STATUS)
         return
     parsed = parse_card_value(value)
     if parsed is None or what not in {Rating.MET, Rating.PARTLY_MET, Rating.NOT_MET}:
         ack()
         return
-    outcome = _save_then_ack(deps, ack, body, respond, client, parsed, Rating(what))
+    outcome = _save_then_ack(deps, ack, body, respond, client, parsed, Rating(what), Source.STATUS)
     if outcome is not None:
         later(
-            deps, "refreshing status", lambda: _after_status_change(deps, client, outcome, respond)
+            deps,
+            "refreshing status",
+            lambda: _after_status_change(deps, client, outcome, respond, body),
         )
 
 
-def _after_status_change(deps: Deps, client: WebClient, outcome: Outcome, respond: Respond) -> None:
+def _after_status_change(
+    deps: Deps, client: WebClient, outcome: Outcome, respond: Respond, body: dict[str, Any]
+) -> None:
+    in_view = view_of(body)
+    if in_view is not None:  # a modal has no response_url: views.update, with its hash
+        refresh_status(deps, client, body["team"]["id"], outcome.service.id, *in_view)
+        _after_save(deps, client, outcome, None)
+        return
     _after_save(deps, client, outcome, None)
     with deps.sessions() as session:
-        blocks = _status_blocks(deps, session, outcome.service, deps.clock())
+        blocks = status_blocks(deps, session, outcome.service, deps.clock())
     respond(
         text=f"Status of {safe(outcome.service.name, 80)}", blocks=blocks, replace_original=True
     )

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from bot.blocks.help import build_help, build_unknown_subcommand
 from bot.core.permissions import is_admin
+from bot.core.text import safe
 from bot.deps import Deps
 from bot.slack.after_ack import later
 from bot.slack.directory import SlackDirectory
@@ -37,7 +38,7 @@ def register(app: App, deps: Deps, router: CommandRouter) -> None:
         subcommand = router.find(name)
         if subcommand is None:
             respond(
-                text=f"I don't know the command '{name}'.",
+                text=f"I don't know the command '{safe(name, 50)}'.",
                 blocks=build_unknown_subcommand(name, list(router.subcommands.values())),
                 response_type="ephemeral",
             )

@@ -32,6 +32,7 @@ from bot.slack.directory import SlackDirectory
 from bot.slack.errors import (
     COULD_NOT_SAVE,
     DATABASE_ERRORS,
+    slack_error_code,
     tell_user_on_failure,
 )
 from bot.slack.lookup import may_manage, refusal_text, service_to_manage
@@ -176,6 +177,9 @@ def form_from_view(view: dict[str, Any]) -> ServiceForm:
     )
 
 
+CHANNEL_UNCHECKED = "Slack didn't answer when I checked that channel ({code}). Please try again."
+
+
 def _bot_can_post(client: WebClient, channel_id: str) -> str | None:
     """None when the bot can post in the channel, else the inline error to show."""
     try:
@@ -183,7 +187,9 @@ def _bot_can_post(client: WebClient, channel_id: str) -> str | None:
     except SlackApiError as error:
         if error.response.get("error") in {"channel_not_found", "not_in_channel"}:
             return "I can't see that channel. Invite me first: `/invite @assessbot` there."
-        raise
+        return CHANNEL_UNCHECKED.format(code=slack_error_code(error))
+    except OSError:  # a time-out: the person must get an answer, not a failed form
+        return CHANNEL_UNCHECKED.format(code="no_response")
     channel = info.get("channel") or {}
     if not channel.get("is_member", False) and not channel.get("is_im", False):
         return "I'm not in that channel yet. Invite me first: `/invite @assessbot` there."

@@ -33,6 +33,7 @@ from bot.slack.errors import (
     CHANNEL_ERRORS,
     COULD_NOT_SAVE,
     DATABASE_ERRORS,
+    SLACK_CALL_ERRORS,
     not_in_channel_text,
     slack_error_code,
     tell_user_on_failure,
@@ -48,6 +49,7 @@ ADMINS_ONLY_SETTINGS = (
     "or someone named in ASSESSBOT_ADMINS."
 )
 ADMINS_ONLY_POST = "Only admins can post the leadership summary to a channel."
+SLACK_DID_NOT_ANSWER = "Slack didn't answer while I checked who you are. Please try again."
 NO_LONGER_CONFIGURED = (
     "<#{channel}> is no longer a leadership channel. Run `/assess summary` again for the "
     "current ones."
@@ -109,7 +111,7 @@ def _channel_name(client: WebClient, channel_id: str) -> str:
     """The channel's name for a button label (buttons cannot show <#C…> links)."""
     try:
         info = client.conversations_info(channel=channel_id)
-    except SlackApiError:
+    except SLACK_CALL_ERRORS:  # a refusal or a time-out: the id still labels the button
         return channel_id
     return str((info.get("channel") or {}).get("name") or channel_id)
 
@@ -200,24 +202,50 @@ def settings_from_view(
 
 
 def _not_joined(client: WebClient, channels: tuple[str, ...]) -> str | None:
-    """An inline error naming a chosen channel the bot is not in (it could not post there)."""
+    """An inline error naming every chosen channel the bot is not in (it could not post there).
+
+    Every channel is checked: one that Slack could not answer about (a missing scope, a
+    time-out) does not stop the admin saving, and does not hide a problem with the others.
+    """
+    unseen: list[str] = []
+    outside: list[str] = []
     for channel in channels:
         try:
             info = client.conversations_info(channel=channel)
         except SlackApiError as error:
             if slack_error_code(error) in {"channel_not_found", "not_in_channel"}:
-                return f"I can't see <#{channel}>. Invite me there with `/invite @assessbot`."
-            return None  # e.g. a missing scope: don't stop an admin saving over it
+                unseen.append(channel)
+            continue
+        except SLACK_CALL_ERRORS:
+            continue
         if not (info.get("channel") or {}).get("is_member", False):
-            return f"I'm not in <#{channel}> yet. Invite me there with `/invite @assessbot`."
-    return None
+            outside.append(channel)
+    problems = []
+    if unseen:
+        problems.append(f"I can't see {_channels(unseen)}.")
+    if outside:
+        problems.append(f"I'm not in {_channels(outside)} yet.")
+    if not problems:
+        return None
+    return " ".join(problems) + " Invite me there with `/invite @assessbot`."
+
+
+def _channels(channels: list[str]) -> str:
+    links = [f"<#{channel}>" for channel in channels]
+    return links[0] if len(links) == 1 else ", ".join(links[:-1]) + " and " + links[-1]
 
 
 def save_settings_from_view(deps: Deps, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
     """Validate, save, then acknowledge; errors go back inline next to their field."""
     view = body["view"]
     team_id, user_id = body["team"]["id"], body["user"]["id"]
-    if not is_admin(user_id, SlackDirectory(client).lookup(user_id), deps.settings.admins):
+    try:
+        person = None if user_id in deps.settings.admins else SlackDirectory(client).lookup(user_id)
+    except SLACK_CALL_ERRORS as error:  # refused or timed out: say so, never fail the ack
+        logger.warning("users.info failed while saving settings: %s", slack_error_code(error))
+        ack(response_action="errors", errors={CHANNELS_BLOCK: SLACK_DID_NOT_ANSWER})
+        return
+    if not is_admin(user_id, person, deps.settings.admins):
         ack(response_action="errors", errors={CHANNELS_BLOCK: ADMINS_ONLY_SETTINGS})
         return
     settings, errors = settings_from_view(team_id, view)
