@@ -74,9 +74,7 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_action_events")),
     )
     with op.batch_alter_table("action_events", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_action_events_action_id"), ["action_id"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_action_events_action_id"), ["action_id"], unique=False)
 
 
 def downgrade() -> None:
