@@ -42,6 +42,7 @@ from bot.slack.lookup import may_manage, named_service, refusal_text
 from bot.slack.router import CommandRequest, CommandRouter
 from bot.slack.starting import start_or_resume
 from bot.slack.thread import Posted, announce_completion, post_card, refresh_card, refresh_parent
+from storage.action_queries import action_counts
 from storage.assessment_queries import assessment_for_update, current_answers
 from storage.models import Assessment, Rating, Service
 from storage.reminder_queries import current_snooze
@@ -175,7 +176,12 @@ def _status_blocks(
         titles = {point.number: point.title for point in line.latest.points}
     today = now.astimezone(deps.settings.timezone).date()
     snooze = current_snooze(session=session, service_id=service.id, now=now)
-    return build_status(line, answers, titles, today=today, now=now, snooze=snooze, limit=limit)
+    counts = action_counts(  # improvement actions (#14)
+        session=session, team_id=service.team_id, today=today, service_ids=[service.id]
+    ).get(service.id)
+    return build_status(
+        line, answers, titles, today=today, now=now, snooze=snooze, limit=limit, actions=counts
+    )
 
 
 def _status_modal(deps: Deps, body: dict[str, Any], client: WebClient, service_id: str) -> None:
