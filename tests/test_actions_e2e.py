@@ -12,7 +12,7 @@ import json
 import threading
 from collections import Counter
 from dataclasses import replace
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from sqlalchemy import select
@@ -24,7 +24,7 @@ from bot.slack.reminder_job import TickReport, run_reminders_tick
 from bot.slack.summary_job import compute_summary
 from storage.db import make_engine, session_factory
 from storage.models import ActionEvent, ImprovementAction
-from tests.harness import CHANNEL, OWNER, TEAMMATE, RunningApp
+from tests.harness import CHANNEL, OUTSIDER, OWNER, TEAMMATE, RunningApp
 from tests.reminder_seed import delivered
 from tests.test_assessment_e2e import card_point, newest_card, register, thread_messages
 
@@ -177,6 +177,19 @@ def test_actions_close_the_loop(slack_app_each_db: RunningApp) -> None:
     assert nudges[(TEAMMATE, redated.service_id, "action_overdue", f"{redated.id}.1")] == 1
     assert sum(nudges.values()) == 2 and set(nudges.values()) == {1}
 
+    # Snooze 1 week from the overdue nudge: the action's nudges wait a week.
+    overdue = app.fake.messages(dm)[-1]
+    app.driver.click("Snooze 1 week", user=TEAMMATE, in_message=(dm, overdue["ts"]))
+    assert "snoozed until" in json.dumps(app.fake.response_posts()[-1].body)
+    snoozed = actions_by_text(app)["Run usability tests with 5 residents"]
+    assert snoozed.snoozed_until is not None
+    assert snoozed.snoozed_until.astimezone(UTC) == app.clock.now + timedelta(weeks=1)
+
+    # Someone who owns neither the service nor the action sees the list without buttons.
+    app.driver.command("actions Bins", user=OUTSIDER, channel=CHANNEL)
+    listing = json.dumps(app.fake.response_posts()[-1].body)
+    assert "Run usability tests with 5 residents" in listing and "Mark done" not in listing
+
     # 7: the summary's action figures.
     with app.deps.sessions() as session:
         summary = compute_summary(
@@ -213,7 +226,13 @@ def test_actions_close_the_loop(slack_app_each_db: RunningApp) -> None:
         csv.DictReader(io.StringIO(app.fake.uploaded_files()[-1].content.decode("utf-8-sig")))
     )
     assert sorted((int(r["action_id"]), r["change"]) for r in history) == sorted(
-        [(redated.id, "created"), (redated.id, "redated"), (done.id, "created"), (done.id, "done")]
+        [
+            (redated.id, "created"),
+            (redated.id, "redated"),
+            (redated.id, "snoozed"),
+            (done.id, "created"),
+            (done.id, "done"),
+        ]
     )
 
     # 6: the reassessment's cards show the actions since the last assessment.
