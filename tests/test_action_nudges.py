@@ -4,6 +4,7 @@ and two real processes ticking together on PostgreSQL sending each nudge exactly
 
 from __future__ import annotations
 
+import io
 import multiprocessing
 import os
 from collections import Counter
@@ -294,3 +295,19 @@ def test_two_processes_send_each_action_nudge_exactly_once(postgres_url: str) ->
         str(action.id) for action in actions
     }
     assert sum(r["sent"] for r in results) == len(actions)
+
+
+def test_a_dry_run_says_who_would_hear_about_which_action(deps: Deps, fake: FakeSlack) -> None:
+    with deps.sessions.begin() as session:
+        service = add_service(session, "Bins", next_due_on=date(2026, 9, 1), owners=(OWNER,))
+        add_action(session, service, owner=NY_DOER, due_on=NOW.date(), text="Write the plan")
+    clock = deps.clock
+    assert isinstance(clock, FakeClock)
+    clock.now = NOW.replace(hour=15)  # 10:00 in New York
+    out = io.StringIO()
+    report = run_reminders_tick(deps, slack_client(fake.api_url), dry_run=True, out=out)
+    assert report.lines == [
+        f"due      DM {NY_DOER} (nia, America/New_York): 'Bins' — Action due today, "
+        "Tue 3 Mar 2026. You own this action on point 1 (Point 1) of Bins."
+    ]
+    assert fake.calls_to("chat.postMessage") == []

@@ -121,3 +121,13 @@ def test_changes_refuse_bad_input_inline_and_change_nothing(
     with app.deps.sessions() as session:
         action = session.get(ImprovementAction, action_id)
         assert action is not None and action.status == "open" and action.note == ""
+
+
+def test_the_actions_export_follows_the_export_rules(slack_app: RunningApp) -> None:
+    app = slack_app
+    rated_not_met(app)
+    app.driver.command("export actions", user=OWNER, channel=CHANNEL)
+    assert "No improvement actions yet on your services" in last_reply(app)
+    app.driver.command("export actions Bins", user=TEAMMATE, channel=CHANNEL)
+    assert "You can only export services you own" in last_reply(app)
+    assert app.fake.uploaded_files() == []

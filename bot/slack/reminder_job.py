@@ -116,12 +116,13 @@ def run_reminders_tick(
     # Only services with something still to send need their owners looked up in Slack.
     unsettled = [s for s in services if not is_settled(s, now, hours, done)]
     report.services, report.settled_services = len(services), len(services) - len(unsettled)
-    people, ready = _look_up_owners(directory or SlackDirectory(client), unsettled, report)
+    directory = directory or SlackDirectory(client)  # one cache for every lookup this tick
+    people, ready = _look_up_owners(directory, unsettled, report)
     planned: list[PlannedNudge] = list(plan_nudges(ready, now, people, hours))
     # Improvement actions (#14): their own planner; the same claims, digests and sends.
     actions = gather_action_nudges(
         deps,
-        directory or SlackDirectory(client),
+        directory,
         now,
         hours,
         still_to_send=_still_to_send,

@@ -85,7 +85,7 @@ def handle_export(request: CommandRequest) -> None:
                 request, plan, Path(folder)
             )
             if rows == 0 and actions:
-                request.reply(ACTIONS_NOTHING_YET.format(what=plan.scope))
+                request.reply(ACTIONS_NOTHING_YET.format(what=safe(plan.scope, 80)))
                 return
             if rows == 0:
                 request.reply(NOTHING_YET.format(what=_never_assessed(plan)))
