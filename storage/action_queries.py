@@ -107,14 +107,15 @@ def actions_of_service(*, session: Session, service_id: int) -> list[ActionView]
 def point_actions(
     *, session: Session, service_id: int, point_number: int, since_assessment_id: int
 ) -> list[ImprovementAction]:
-    """The point's actions that arose in `since_assessment_id` or a later assessment."""
+    """The point's actions that arose in `since_assessment_id` or later, and any still open."""
     return list(
         session.scalars(
             select(ImprovementAction)
             .where(
                 ImprovementAction.service_id == service_id,
                 ImprovementAction.point_number == point_number,
-                ImprovementAction.assessment_id >= since_assessment_id,
+                (ImprovementAction.assessment_id >= since_assessment_id)
+                | (ImprovementAction.status == ActionStatus.OPEN),
             )
             .order_by(ImprovementAction.id)
         )

@@ -39,7 +39,13 @@ from bot.core.reminders import Audience
 from bot.core.summary import CurrentAnswer, LatestAssessment, ServiceRecord
 from bot.core.working_hours import WorkingHours
 from bot.slack.action_nudge_job import service_due
-from storage.action_queries import ActionFact, ActionView, action_view, actions_for_person
+from storage.action_queries import (
+    ActionFact,
+    ActionView,
+    action_view,
+    actions_for_person,
+    point_actions,
+)
 from storage.models import ActionEvent, Assessment, ImprovementAction, Service
 from tests.fakeslack.blockkit import validate_blocks, validate_view
 from tests.reminder_seed import add_assessment, add_service
@@ -366,3 +372,21 @@ def test_the_card_asks_about_the_rating_once_every_action_is_done() -> None:
     still_open = [*done, fake_action("c", "open", 3)]
     assert ALL_DONE_TEXT not in str(card_action_blocks(still_open, TODAY))
     assert card_action_blocks([], TODAY) == []
+
+
+def test_a_card_shows_actions_since_the_last_assessment_and_any_still_open(
+    sessions: sessionmaker[Session],
+) -> None:
+    with sessions.begin() as session:
+        service, first = seeded(session)
+        old_open = add(session, service, first, "still open from long ago")
+        old_done = add(session, service, first, "done long ago")
+        core.mark_done(old_done, service, "ok", [], user_id="U", now=NOW, session=session)
+        second = add_assessment(session, service, started_at=NOW, status="completed")
+        recent = add(session, service, second, "from the last assessment")
+        ids = (old_open.id, recent.id, second.id, service.id)
+    with sessions() as session:
+        shown = point_actions(
+            session=session, service_id=ids[3], point_number=3, since_assessment_id=ids[2]
+        )
+    assert [action.id for action in shown] == [ids[0], ids[1]]
