@@ -40,8 +40,9 @@ from bot.core.summary import CurrentAnswer, LatestAssessment, ServiceRecord
 from bot.core.working_hours import WorkingHours
 from bot.slack.action_nudge_job import service_due
 from storage.action_queries import (
-    ActionFact,
     ActionView,
+    OpenStats,
+    SummaryLoad,
     action_view,
     actions_for_person,
     point_actions,
@@ -194,16 +195,20 @@ def test_summary_figures_match_a_hand_count() -> None:
         record(3, {n: "met" for n in range(1, 6)}),
     ]
     day = timedelta(days=1)
-    facts = [
-        ActionFact(1, 10, 1, "open", TODAY - 20 * day, None),  # overdue, the oldest
-        ActionFact(1, 10, 2, "open", TODAY + 20 * day, None),
-        ActionFact(2, 20, 1, "open", TODAY - 2 * day, None),  # overdue
-        ActionFact(2, 20, 2, "done", TODAY - 30 * day, NOW - 31 * day),  # on time
-        ActionFact(2, 19, 3, "done", TODAY - 60 * day, NOW - 40 * day),  # late, earlier one
-        ActionFact(3, 30, 1, "dropped", TODAY, NOW),
-    ]
-    covered = {(10, 1), (10, 2), (20, 1), (20, 2)}  # point 3 of S2 has none in assessment 20
-    figures = build_action_figures(records, facts, covered, now=NOW, tz=LONDON)
+    load = SummaryLoad(
+        open={
+            1: OpenStats(2, 1, TODAY - 20 * day),  # one overdue, the oldest
+            2: OpenStats(1, 1, TODAY - 2 * day),
+            9: OpenStats(4, 4, TODAY - 99 * day),  # a service the summary does not count
+        },
+        done=[
+            (2, TODAY - 30 * day, NOW - 31 * day),  # on time
+            (2, TODAY - 60 * day, NOW - 40 * day),  # late
+            (9, TODAY, NOW),
+        ],
+        covered={(10, 1), (10, 2), (20, 1), (20, 2)},  # point 3 of S2 has none in assessment 20
+    )
+    figures = build_action_figures(records, load, now=NOW, tz=LONDON)
     assert (figures.open, figures.overdue) == (3, 2)
     assert figures.oldest_overdue is not None
     assert (figures.oldest_overdue.service_name, figures.oldest_overdue.days) == ("S1", 20)

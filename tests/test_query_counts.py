@@ -196,7 +196,9 @@ def action_views(session: Session) -> None:
     counts = action_counts(session=session, team_id="T1", today=TODAY)
     assert all(c.open == 3 and c.overdue == 1 for c in counts.values())
     portfolio = load_portfolio(session=session, team_id="T1")
-    figures = figures_for(portfolio, session=session, now=NOW, tz=ZoneInfo("Europe/London"))
+    figures = figures_for(
+        portfolio, session=session, team_id="T1", now=NOW, tz=ZoneInfo("Europe/London")
+    )
     assert figures.open == 3 * len(portfolio) and figures.done_recently == len(portfolio)
 
 

@@ -6,7 +6,7 @@
   an action that was not dropped;
 - per service, the worst first: most overdue, then most weak points without an action.
 
-`figures_for` loads with a fixed number of statements (two) whatever the portfolio's size;
+`figures_for` loads with a fixed number of statements (three) whatever the portfolio's size;
 `build_action_figures` is pure, so every figure can be checked by hand.
 """
 
@@ -21,8 +21,7 @@ from sqlalchemy.orm import Session
 
 from bot.core.actions import WEAK_RATINGS
 from bot.core.summary import ServiceRecord
-from storage.action_queries import ActionFact, covered_points, summary_facts
-from storage.models import ActionStatus
+from storage.action_queries import SummaryLoad, load_summary_actions
 
 DONE_WINDOW = timedelta(days=90)
 SERVICES_SHOWN = 10
@@ -68,49 +67,40 @@ class ActionFigures:
 
 
 def figures_for(
-    records: Sequence[ServiceRecord], *, session: Session, now: datetime, tz: ZoneInfo
-) -> ActionFigures:
-    """Load what the figures need for these services (two statements) and compute them."""
-    facts = summary_facts(
-        session=session,
-        service_ids=[record.id for record in records],
-        closed_since=now - DONE_WINDOW,
-    )
-    covered = covered_points(
-        session=session,
-        assessment_ids=[record.latest.id for record in records if record.latest is not None],
-    )
-    return build_action_figures(records, facts, covered, now=now, tz=tz)
-
-
-def build_action_figures(
     records: Sequence[ServiceRecord],
-    facts: Sequence[ActionFact],
-    covered: set[tuple[int, int]],
     *,
+    session: Session,
+    team_id: str,
     now: datetime,
     tz: ZoneInfo,
 ) -> ActionFigures:
+    """Load what the figures need (three statements, whatever the size) and compute them."""
+    load = load_summary_actions(
+        session=session,
+        team_id=team_id,
+        today=now.astimezone(tz).date(),
+        closed_since=now - DONE_WINDOW,
+    )
+    return build_action_figures(records, load, now=now, tz=tz)
+
+
+def build_action_figures(
+    records: Sequence[ServiceRecord], load: SummaryLoad, *, now: datetime, tz: ZoneInfo
+) -> ActionFigures:
     today = now.astimezone(tz).date()
-    since = now - DONE_WINDOW
     names = {record.id: record.name for record in records}
-    open_by: dict[int, int] = {}
-    overdue_by: dict[int, int] = {}
-    oldest: tuple[date, int] | None = None
-    done_recently = done_on_time = 0
-    for fact in facts:
-        if fact.service_id not in names:
-            continue
-        if fact.status == ActionStatus.OPEN:
-            open_by[fact.service_id] = open_by.get(fact.service_id, 0) + 1
-            if fact.due_on < today:
-                overdue_by[fact.service_id] = overdue_by.get(fact.service_id, 0) + 1
-                if oldest is None or (fact.due_on, fact.service_id) < oldest:
-                    oldest = (fact.due_on, fact.service_id)
-        elif fact.status == ActionStatus.DONE and fact.closed_at and fact.closed_at >= since:
-            done_recently += 1
-            if fact.closed_at.astimezone(tz).date() <= fact.due_on:
-                done_on_time += 1
+    counted = {service_id: stats for service_id, stats in load.open.items() if service_id in names}
+    oldest = min(
+        (
+            (stats.oldest_overdue, service_id)
+            for service_id, stats in counted.items()
+            if stats.oldest_overdue is not None
+        ),
+        default=None,
+    )
+    done = [
+        (due_on, closed_at) for service_id, due_on, closed_at in load.done if service_id in names
+    ]
     lines = []
     weak_total = covered_total = 0
     for record in records:
@@ -119,14 +109,15 @@ def build_action_figures(
             for number, _title in record.latest.points:
                 if record.latest.rating(number) in WEAK_RATINGS:
                     weak += 1
-                    covered_here += (record.latest.id, number) in covered
+                    covered_here += (record.latest.id, number) in load.covered
         weak_total += weak
         covered_total += covered_here
+        stats = counted.get(record.id)
         line = ServiceActions(
             record.id,
             record.name,
-            open_by.get(record.id, 0),
-            overdue_by.get(record.id, 0),
+            stats.open if stats else 0,
+            stats.overdue if stats else 0,
             weak,
             covered_here,
         )
@@ -134,15 +125,17 @@ def build_action_figures(
             lines.append(line)
     lines.sort(key=lambda s: (-s.overdue, -s.uncovered, -s.open, s.name.casefold(), s.service_id))
     return ActionFigures(
-        open=sum(open_by.values()),
-        overdue=sum(overdue_by.values()),
+        open=sum(stats.open for stats in counted.values()),
+        overdue=sum(stats.overdue for stats in counted.values()),
         oldest_overdue=(
             None
             if oldest is None
             else OldestOverdue(names[oldest[1]], oldest[0], (today - oldest[0]).days)
         ),
-        done_recently=done_recently,
-        done_on_time=done_on_time,
+        done_recently=len(done),
+        done_on_time=sum(
+            1 for due_on, closed_at in done if closed_at.astimezone(tz).date() <= due_on
+        ),
         weak_points=weak_total,
         covered=covered_total,
         services=tuple(lines),

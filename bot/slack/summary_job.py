@@ -115,8 +115,10 @@ def compute_summary(
         phases=settings.phases,
         standard_labels=standard_labels(deps),
     )
-    # Improvement actions (#14): two more statements, whatever the portfolio's size.
-    actions = figures_for(portfolio, session=session, now=now, tz=deps.settings.timezone)
+    # Improvement actions (#14): three more statements, whatever the portfolio's size.
+    actions = figures_for(
+        portfolio, session=session, team_id=settings.team_id, now=now, tz=deps.settings.timezone
+    )
     return replace(summary, actions=actions)
 
 
