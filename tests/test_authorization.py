@@ -306,7 +306,8 @@ ACTION_CHANGES: list[tuple[str, ActionChange, Callable[[Role], bool]]] = [
 
 
 @pytest.mark.parametrize("role", ACTION_ROLES, ids=[role.name for role in ACTION_ROLES])
-def test_action_authorization_matrix(slack_app: RunningApp, role: Role) -> None:
+def test_action_authorization_matrix(slack_app_each_db: RunningApp, role: Role) -> None:
+    slack_app = slack_app_each_db
     made = prepare_actions(slack_app)
     outcomes = {}
     for name, change, allowed in ACTION_CHANGES:
