@@ -119,6 +119,9 @@ def test_actions_close_the_loop(slack_app_each_db: RunningApp) -> None:
         },
         user=OWNER,
     )
+    refreshed = app.fake.message(CHANNEL, completion["ts"])
+    assert "Points that still need an action" not in message_text(refreshed)
+    assert "complete" in refreshed["text"]  # the result itself stays
     actions = actions_by_text(app)
     tests, statement = (
         actions["Run usability tests with 5 residents"],

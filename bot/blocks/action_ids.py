@@ -10,6 +10,9 @@ REDATE: Final = "improvement_redate"
 DROP: Final = "improvement_drop"
 SNOOZE: Final = "improvement_snooze"
 
+# The completion message's points carry this block id prefix, so Add action there can refresh it.
+COMPLETION_BLOCK: Final = "improvement_completion"
+
 ADD_VIEW: Final = "improvement_add_view"
 DONE_VIEW: Final = "improvement_done_view"
 REDATE_VIEW: Final = "improvement_redate_view"

@@ -94,12 +94,12 @@ def completion_action_blocks(assessment_id: int, points: Sequence[tuple[int, str
         return []
     blocks: list[Block] = [section("*Points that still need an action*")]
     for number, title in points[:COMPLETION_POINTS]:
-        blocks.append(
-            section(
-                f"Point {number} · {safe(title, 200)}",
-                accessory=add_action_button(f"{assessment_id}:{number}"),
-            )
+        item = section(
+            f"Point {number} · {safe(title, 200)}",
+            accessory=add_action_button(f"{assessment_id}:{number}"),
         )
+        item["block_id"] = f"{action_ids.COMPLETION_BLOCK}_{number}"
+        blocks.append(item)
     if len(points) > COMPLETION_POINTS:
         blocks.append(context(f"…and {len(points) - COMPLETION_POINTS} more on their cards."))
     return blocks

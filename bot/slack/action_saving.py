@@ -24,7 +24,7 @@ from bot.deps import Deps
 from bot.slack.directory import SlackDirectory
 from bot.slack.errors import SLACK_CALL_ERRORS
 from bot.slack.lookup import may_manage, refusal_text
-from bot.slack.thread import refresh_card
+from bot.slack.thread import Posted, refresh_card, refresh_completion
 from storage.action_queries import ActionView, action_for_update, action_view
 from storage.assessment_queries import assessment_by_id, assessment_for_update, latest_assessment
 from storage.models import ActionStatus, Assessment, Service
@@ -234,8 +234,10 @@ def after_change(
     point: int,
     response_url: str | None = None,
     note: str = "",
+    completion: Posted | None = None,
 ) -> None:
-    """Show the change on the point's cards (where it arose, and a reassessment's); say so."""
+    """Show the change on the point's cards (where it arose, and a reassessment's) and on the
+    completion message it was added from; say so."""
     with deps.sessions() as session:
         arose = session.get(Assessment, assessment_id)
         service = session.get(Service, arose.service_id) if arose else None
@@ -245,6 +247,8 @@ def after_change(
     refresh_card(deps, client, arose, service, point)
     if latest is not None and latest.id != arose.id:
         refresh_card(deps, client, latest, service, point)
+    if completion is not None:
+        refresh_completion(deps, client, arose, service, completion)
     if note and response_url and response_url.startswith(("https://", "http://")):
         try:
             WebhookClient(response_url).send(

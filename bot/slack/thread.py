@@ -152,6 +152,30 @@ def refresh_parent(deps: Deps, client: WebClient, assessment: Assessment, servic
 def announce_completion(
     deps: Deps, client: WebClient, assessment: Assessment, service: Service, result: Tally
 ) -> None:
+    text, blocks = completion_message(deps, assessment, service, result)
+    destinations = [(assessment.channel_id, assessment.thread_ts)]
+    if service.team_channel_id != assessment.channel_id:
+        destinations.append((service.team_channel_id, None))
+    for channel, thread_ts in destinations:
+        try:
+            client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=blocks)
+        except SLACK_CALL_ERRORS as error:
+            logger.warning("completion not posted in %s: %s", channel, slack_error_code(error))
+
+
+def refresh_completion(
+    deps: Deps, client: WebClient, assessment: Assessment, service: Service, target: Posted
+) -> None:
+    """After an action was added from a completion message: list only points still without."""
+    with deps.sessions() as session:
+        result = tally(point_numbers(assessment), current_answers(assessment.id, session=session))
+    text, blocks = completion_message(deps, assessment, service, result)
+    _update(client, target, text, blocks)
+
+
+def completion_message(
+    deps: Deps, assessment: Assessment, service: Service, result: Tally
+) -> tuple[str, list[dict[str, object]]]:
     titles = {p.number: p.title for p in assessment.points}
     with deps.sessions() as session:  # improvement actions (#14): weak points still without one
         answers = current_answers(assessment.id, session=session)
@@ -168,14 +192,7 @@ def announce_completion(
         day(service.next_due_on),
         needing_action=(assessment.id, needing),
     )
-    destinations = [(assessment.channel_id, assessment.thread_ts)]
-    if service.team_channel_id != assessment.channel_id:
-        destinations.append((service.team_channel_id, None))
-    for channel, thread_ts in destinations:
-        try:
-            client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=blocks)
-        except SLACK_CALL_ERRORS as error:
-            logger.warning("completion not posted in %s: %s", channel, slack_error_code(error))
+    return text, blocks
 
 
 def _update(client: WebClient, target: Posted, text: str, blocks: list[dict[str, object]]) -> None:

@@ -48,6 +48,7 @@ from bot.slack.after_ack import later
 from bot.slack.errors import COULD_NOT_SAVE, DATABASE_ERRORS, tell_user_on_failure
 from bot.slack.lookup import named_service
 from bot.slack.router import CommandRequest, CommandRouter
+from bot.slack.thread import Posted
 from storage.action_queries import ActionView, actions_for_person, actions_of_service
 
 logger = logging.getLogger(__name__)
@@ -162,7 +163,7 @@ def _open_add(deps: Deps, body: Json, client: WebClient, tell: Callable[[str], A
         title = {p.number: p.title for p in found[0].points}[point]
         view = build_add_modal(
             f"Point {point} · {title}",
-            action_metadata(a=assessment_id, p=point, **_reply_to(body)),
+            action_metadata(a=assessment_id, p=point, **_reply_to(body), **_completion(body)),
             owner_id=user_id,
             due_on=core.default_due(today(deps)),
         )
@@ -241,10 +242,18 @@ def _submit_add(deps: Deps, ack: Ack, body: Json, client: WebClient) -> None:
         lambda: save_new_action(deps, client, team_id=team_id, user_id=user_id, form=form),
     ):
         return
+    completion = meta.get("m")
+    shown_in = (
+        Posted(str(completion[0]), str(completion[1]))
+        if isinstance(completion, list) and len(completion) == 2 and all(completion)
+        else None
+    )
     later(
         deps,
         "showing a new action",
-        lambda: after_change(deps, client, assessment_id=form.assessment_id, point=form.point),
+        lambda: after_change(
+            deps, client, assessment_id=form.assessment_id, point=form.point, completion=shown_in
+        ),
     )
 
 
@@ -313,6 +322,16 @@ def _reply_to(body: Json) -> dict[str, str]:
     """The click's response_url, so the person hears afterwards that the change was saved."""
     url = body.get("response_url")
     return {"r": url} if isinstance(url, str) else {}
+
+
+def _completion(body: Json) -> dict[str, list[str]]:
+    """Where the completion message is, when Add action was clicked on it (to refresh it)."""
+    block_id = str(body["actions"][0].get("block_id", ""))
+    container = body.get("container") or {}
+    channel, ts = container.get("channel_id"), container.get("message_ts")
+    if block_id.startswith(action_ids.COMPLETION_BLOCK) and channel and ts:
+        return {"m": [str(channel), str(ts)]}
+    return {}
 
 
 def _metadata(view: Json) -> Json:
