@@ -395,3 +395,20 @@ def test_a_card_shows_actions_since_the_last_assessment_and_any_still_open(
             session=session, service_id=ids[3], point_number=3, since_assessment_id=ids[2]
         )
     assert [action.id for action in shown] == [ids[0], ids[1]]
+
+
+def test_the_terminal_summary_has_the_action_figures(
+    sessions: sessionmaker[Session],
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    with sessions.begin() as session:
+        service, assessment = seeded(session)
+        add(session, service, assessment, "Printed in the terminal")
+    monkeypatch.setenv("DATABASE_URL", database_url)
+    args = build_parser().parse_args(["summary", "--print"])
+    handler: Callable[[argparse.Namespace], int] = args.handler
+    assert handler(args) == 0
+    printed = capsys.readouterr().out
+    assert "IMPROVEMENT ACTIONS" in printed and "Open: 1" in printed
