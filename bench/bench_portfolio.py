@@ -32,7 +32,7 @@ from bench.common import (
     temporary_database,
 )
 from bench.report import MISSED, BenchResult, Row, markdown_table, verdict
-from bench.seed import seed_portfolio
+from bench.seed import seed_actions, seed_portfolio
 from bot.blocks.portfolio import build_list
 from bot.config import load_settings
 from bot.core.overview import service_lines
@@ -151,6 +151,8 @@ def _measure_size(
             owner_pool=_pool(size),
             channels=_channels(size),
         )
+        # Improvement actions (#14): five on each service, so the summary and Home read them.
+        seed_actions(engine, size, today=NOW.date(), team_id=TEAM, owner_pool=_pool(size))
         seed_seconds = time.perf_counter() - started
         settings = load_settings(settings_env(fake, url))
         deps = Deps(
@@ -319,7 +321,8 @@ def _describe(
         "one warm-up run, in this process, on a fixed clock "
         f"({NOW:%Y-%m-%d %H:%M} UTC). Each service: 15 points (LGDSS), 3 assessments of history "
         "(every 4th service's latest in progress), two owners from a pool of half as many "
-        "people as services; some answers changed once (two rows). Statements are counted with "
+        "people as services, five improvement actions on its latest assessment; "
+        "some answers changed once (two rows). Statements are counted with "
         "a `before_cursor_execute` listener over the whole operation (sizes separated by /).",
         "",
         *markdown_table(header, rows),

@@ -17,7 +17,14 @@ from sqlalchemy import Connection, Engine, insert
 from bench.common import analyze, reset_sequences
 from bot.core.due import DueReason
 from standards import load_catalogue
-from storage.models import Answer, Assessment, AssessmentPoint, Service, ServiceOwner
+from storage.models import (
+    Answer,
+    Assessment,
+    AssessmentPoint,
+    ImprovementAction,
+    Service,
+    ServiceOwner,
+)
 
 STANDARD = "lgdss"
 PHASES = ("discovery", "alpha", "beta", "live")
@@ -247,3 +254,57 @@ def _answers(
                         "answered_by": pool[seed % len(pool)],
                         "answered_at": started + timedelta(hours=number * 6 + attempt),
                     }
+
+
+# --- improvement actions (#14) -------------------------------------------------------------------
+
+ACTIONS_PER_SERVICE = 5
+ACTION_STATES = ("open", "open", "open", "done", "dropped")
+
+
+def seed_actions(
+    engine: Engine,
+    services: int,
+    *,
+    today: date,
+    team_id: str,
+    owner_pool: Sequence[str],
+    per_service: int = ACTIONS_PER_SERVICE,
+) -> int:
+    """`per_service` actions on each service's latest assessment: open (every other one
+    overdue), done (half of them late) and dropped; returns the number inserted."""
+    with engine.begin() as connection:
+        return _insert(
+            connection,
+            ImprovementAction,
+            _actions(services, today, team_id, owner_pool, per_service),
+        )
+
+
+def _actions(
+    count: int, today: date, team_id: str, pool: Sequence[str], per_service: int
+) -> Iterator[dict[str, Any]]:
+    created = datetime.combine(today - timedelta(days=60), time(10), tzinfo=UTC)
+    for n in range(1, count + 1):
+        for k in range(per_service):
+            status = ACTION_STATES[k % len(ACTION_STATES)]
+            due_on = today + timedelta(days=(-10 if (n + k) % 2 else 20))
+            closed = status != "open"
+            yield {
+                "team_id": team_id,
+                "service_id": n,
+                "assessment_id": n * HISTORY,  # the latest of the service's assessments
+                "point_number": 1 + k,
+                "text": f"Improve point {1 + k} of service {n}",
+                "owner_id": pool[(n + k) % len(pool)],
+                "due_on": due_on,
+                "status": status,
+                "created_by": pool[n % len(pool)],
+                "created_at": created,
+                "updated_at": created,
+                "closed_at": created + timedelta(days=40) if closed else None,
+                "closed_by": pool[n % len(pool)] if closed else None,
+                "note": "Done and checked." if closed else "",
+                "evidence_links": [],
+                "snoozed_until": None,
+            }

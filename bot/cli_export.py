@@ -20,6 +20,7 @@ from typing import IO
 from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import ConfigError, load_storage_settings
+from bot.core.action_export import export_actions_csv
 from bot.core.export import AnswererNames, export_csv, find_service
 from bot.core.people import Directory
 from storage.db import make_engine, read_only_sessions
@@ -51,6 +52,11 @@ def add_export_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
     parser.add_argument("--service", metavar="NAME", help="only this service (default: all)")
     parser.add_argument(
         "--history", action="store_true", help="every answer ever given, superseded ones too"
+    )
+    parser.add_argument(
+        "--actions",
+        action="store_true",
+        help="improvement actions instead of answers (with --history: one row per change)",
     )
     parser.add_argument(
         "--team",
@@ -94,6 +100,15 @@ def _export(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[int, str]
         names = AnswererNames(_directory(env))
 
         def write(out: IO[bytes]) -> int:
+            if args.actions:  # improvement actions (#14)
+                return export_actions_csv(
+                    out,
+                    sessions=sessions,
+                    team_id=team_id,
+                    service_ids=[service.id for service in services],
+                    history=args.history,
+                    names=names,
+                )
             return export_csv(
                 out,
                 sessions=sessions,

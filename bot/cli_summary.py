@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.blocks.summary import summary_text
 from bot.clock import system_clock
 from bot.config import ConfigError, load_storage_settings
+from bot.core.action_summary import figures_for
 from bot.core.summary import Figures, build_summary
 from standards import load_catalogue
 from storage.db import make_engine, session_factory
@@ -87,6 +89,10 @@ def _summary(args: argparse.Namespace) -> int:
             team_id = _team(args.team, workspace_ids(session=session))
             settings = get_settings(session=session, team_id=team_id)
             portfolio = load_portfolio(session=session, team_id=team_id, phases=settings.phases)
+            now = system_clock()
+            actions = figures_for(  # improvement actions (#14)
+                portfolio, session=session, team_id=team_id, now=now, tz=storage.timezone
+            )
             previous = None
             if settings.channels:
                 previous = Figures.from_json(
@@ -100,12 +106,13 @@ def _summary(args: argparse.Namespace) -> int:
     summary = build_summary(
         portfolio,
         team_id=team_id,
-        now=system_clock(),
+        now=now,
         tz=storage.timezone,
         previous=previous,
         phases=settings.phases,
         standard_labels=labels,
     )
+    summary = replace(summary, actions=actions)
     if args.png:
         from bot.core.heatmap import render_summary  # matplotlib only when a picture is asked for
 

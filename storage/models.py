@@ -312,3 +312,79 @@ class ProcessedEvent(Base):
     event_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     team_id: Mapped[SlackId]
     received_at: Mapped[Timestamp]
+
+
+# --- improvement actions (#14) -----------------------------------------------------------------
+
+
+class ActionStatus(StrEnum):
+    """Stable lowercase words: they appear in CSV exports and must never change."""
+
+    OPEN = "open"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+class ActionChange(StrEnum):
+    """What one history row of an action records."""
+
+    CREATED = "created"
+    DONE = "done"
+    DROPPED = "dropped"
+    REDATED = "redated"
+    SNOOZED = "snoozed"
+
+
+class ImprovementAction(Base):
+    """What a team will do about a point not met, who does it and by when.
+
+    The row holds the action's current state; every change also appends an `ActionEvent`, so
+    the history is kept like answers are. An action belongs to the assessment it arose in.
+    """
+
+    __tablename__ = "actions"
+    __table_args__ = (
+        Index("ix_actions_service_point", "service_id", "point_number"),
+        Index("ix_actions_owner_status", "owner_id", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[SlackId] = mapped_column(index=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"))
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)
+    point_number: Mapped[int]
+    text: Mapped[str] = mapped_column(String(500))
+    owner_id: Mapped[SlackId]
+    due_on: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default=ActionStatus.OPEN)
+    created_by: Mapped[SlackId]
+    created_at: Mapped[Timestamp]
+    updated_at: Mapped[Timestamp]
+    closed_at: Mapped[OptionalTimestamp]
+    closed_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    note: Mapped[str] = mapped_column(Text, default="")  # the done note, or why it was dropped
+    evidence_links: Mapped[list[str]] = mapped_column(JSON, default=list)
+    snoozed_until: Mapped[OptionalTimestamp]
+
+    def __repr__(self) -> str:
+        return (
+            f"ImprovementAction(id={self.id}, service_id={self.service_id}, "
+            f"point={self.point_number}, status={self.status!r})"
+        )
+
+
+class ActionEvent(Base):
+    """One change to an action, with the state it left (append-only)."""
+
+    __tablename__ = "action_events"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[SlackId]
+    action_id: Mapped[int] = mapped_column(ForeignKey("actions.id"), index=True)
+    change: Mapped[str] = mapped_column(String(16))
+    changed_by: Mapped[SlackId]
+    changed_at: Mapped[Timestamp]
+    status: Mapped[str] = mapped_column(String(16))
+    due_on: Mapped[date] = mapped_column(Date)
+    reason: Mapped[str] = mapped_column(Text, default="")  # note, drop or re-dating reason
+    evidence_links: Mapped[list[str]] = mapped_column(JSON, default=list)

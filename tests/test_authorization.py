@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
-from storage.models import Base, Service
+from storage.models import Base, ImprovementAction, Service
 from tests.harness import (
     ADMIN,
     CHANNEL,
@@ -24,6 +25,7 @@ from tests.harness import (
     OWNER,
     SLACK_ADMIN,
     TEAM,
+    TEAMMATE,
     RunningApp,
 )
 from tests.test_assessment_e2e import last_reply, newest_card, register
@@ -200,3 +202,126 @@ def test_authorization_matrix(slack_app: RunningApp, role: Role) -> None:
             assert rows(slack_app) == before, f"{role.name} changed something with {name}"
     expected = {name: allowed(role) for name, _, allowed in ACTIONS}
     assert outcomes == expected
+
+
+# --- improvement actions (#14) -------------------------------------------------------------------
+
+ACTION_ROLES = [
+    Role("service owner", OWNER, TEAM, owner=True),
+    Role("action owner", TEAMMATE, TEAM),  # owns the actions, not the service
+    Role("other member", OUTSIDER, TEAM),
+    Role("ASSESSBOT_ADMINS admin", ADMIN, TEAM, admin=True),
+    Role("Slack workspace admin", SLACK_ADMIN, TEAM, admin=True),
+    Role("another workspace", FOREIGNER, OTHER_TEAM),
+]
+
+
+def prepare_actions(app: RunningApp) -> dict[str, int]:
+    """Bins (owned by OWNER) with point 1 rated Not met and three actions owned by TEAMMATE."""
+    register(app, "Bins", owners=[OWNER])
+    app.driver.command("start Bins", user=OWNER, channel=CHANNEL)
+    app.driver.click("Not met", user=OWNER, in_message=(CHANNEL, first_card(app)))
+    made = {}
+    for purpose in ("done", "redate", "drop"):
+        app.driver.click("Add action", user=OWNER, in_message=(CHANNEL, first_card(app)))
+        view = app.fake.open_views(OWNER)[-1]
+        app.driver.submit_view(view, {"text": f"for {purpose}", "owner": TEAMMATE}, user=OWNER)
+        with app.deps.sessions() as session:
+            made[purpose] = session.scalars(
+                select(ImprovementAction.id).where(ImprovementAction.text == f"for {purpose}")
+            ).one()
+    return made
+
+
+def add_action(app: RunningApp, role: Role, made: dict[str, int]) -> bool:
+    before = rows(app)["actions"]
+    card = first_card(app)
+    value = next(
+        element["value"]
+        for message in app.fake.messages(CHANNEL)
+        if message["ts"] == card
+        for block in message["blocks"]
+        if block["type"] == "actions"
+        for element in block["elements"]
+    )
+    app.driver.click_action(
+        "improvement_add", value, user=role.user, team_id=role.team, in_message=(CHANNEL, card)
+    )
+    views = [v for v in app.fake.open_views(role.user) if v.get("callback_id")]
+    if not views:
+        return False
+    app.driver.submit_view(
+        views[-1], {"text": f"by {role.name}", "owner": OWNER}, user=role.user, team_id=role.team
+    )
+    return rows(app)["actions"] == before + 1
+
+
+def _change(
+    app: RunningApp, role: Role, action_id: int, button: str, values: dict[str, object]
+) -> bool:
+    app.driver.click_action(
+        button,
+        str(action_id),
+        user=role.user,
+        team_id=role.team,
+        in_message=(CHANNEL, first_card(app)),
+    )
+    views = app.fake.open_views(role.user)
+    if not views:
+        return False
+    app.driver.submit_view(views[-1], values, user=role.user, team_id=role.team)
+    return True
+
+
+def _action(app: RunningApp, action_id: int) -> ImprovementAction:
+    with app.deps.sessions() as session:
+        found = session.get(ImprovementAction, action_id)
+        assert found is not None
+        return found
+
+
+def mark_done(app: RunningApp, role: Role, made: dict[str, int]) -> bool:
+    _change(app, role, made["done"], "improvement_done", {"note": f"done by {role.name}"})
+    return _action(app, made["done"]).status == "done"
+
+
+def redate(app: RunningApp, role: Role, made: dict[str, int]) -> bool:
+    values = {"due": date(2026, 4, 1), "reason": f"moved by {role.name}"}
+    _change(app, role, made["redate"], "improvement_redate", values)
+    return _action(app, made["redate"]).due_on == date(2026, 4, 1)
+
+
+def drop(app: RunningApp, role: Role, made: dict[str, int]) -> bool:
+    _change(app, role, made["drop"], "improvement_drop", {"reason": f"dropped by {role.name}"})
+    return _action(app, made["drop"]).status == "dropped"
+
+
+ActionChange = Callable[[RunningApp, Role, dict[str, int]], bool]
+ACTION_CHANGES: list[tuple[str, ActionChange, Callable[[Role], bool]]] = [
+    ("add", add_action, lambda r: r.owner or r.admin),
+    ("done", mark_done, lambda r: r.owner or r.admin or r.user == TEAMMATE),
+    ("re-date", redate, lambda r: r.owner or r.admin or r.user == TEAMMATE),
+    ("drop", drop, lambda r: r.owner or r.admin or r.user == TEAMMATE),
+]
+
+
+@pytest.mark.parametrize("role", ACTION_ROLES, ids=[role.name for role in ACTION_ROLES])
+def test_action_authorization_matrix(slack_app_each_db: RunningApp, role: Role) -> None:
+    slack_app = slack_app_each_db
+    made = prepare_actions(slack_app)
+    outcomes = {}
+    for name, change, allowed in ACTION_CHANGES:
+        before = rows(slack_app)
+        with slack_app.deps.sessions() as session:
+            states = [
+                (a.status, a.due_on, a.note) for a in session.scalars(select(ImprovementAction))
+            ]
+        outcomes[name] = change(slack_app, role, made)
+        if not allowed(role):
+            assert rows(slack_app) == before, f"{role.name} changed something with {name}"
+            with slack_app.deps.sessions() as session:
+                after = [
+                    (a.status, a.due_on, a.note) for a in session.scalars(select(ImprovementAction))
+                ]
+            assert after == states, f"{role.name} changed an action with {name}"
+    assert outcomes == {name: allowed(role) for name, _, allowed in ACTION_CHANGES}

@@ -8,17 +8,21 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import Engine, event, insert, select
 from sqlalchemy.orm import Session
 
+from bot.core.action_summary import figures_for
 from bot.core.overview import service_lines
 from standards import load_catalogue
+from storage.action_queries import action_counts
 from storage.db import session_factory
 from storage.export_queries import exportable_services
-from storage.models import Answer, Assessment, Service, ServiceOwner
+from storage.models import Answer, Assessment, ImprovementAction, Service, ServiceOwner
 from storage.reminder_queries import due_services
 from storage.service_queries import services_in_workspace
+from storage.summary_queries import load_portfolio
 
 TODAY = date(2026, 3, 3)
 NOW = datetime(2026, 3, 3, 10, tzinfo=UTC)
@@ -148,3 +152,60 @@ def test_statement_counts_do_not_grow_with_the_portfolio(engine: Engine) -> None
     small = counts(engine)
     add_services(engine, 3, 1200)
     assert counts(engine) == small
+
+
+# --- improvement actions (#14) -------------------------------------------------------------------
+
+
+def add_actions(engine: Engine, first: int, count: int) -> None:
+    """Five actions on each of these services' assessment: open, overdue, done, dropped."""
+    with engine.begin() as connection:
+        rows = connection.execute(
+            select(Service.id, Assessment.id)
+            .join(Assessment, Assessment.service_id == Service.id)
+            .where(Service.name_key.in_([f"s{n}" for n in range(first, first + count)]))
+        ).all()
+        connection.execute(
+            insert(ImprovementAction),
+            [
+                {
+                    "team_id": "T1",
+                    "service_id": service_id,
+                    "assessment_id": assessment_id,
+                    "point_number": 1 + k,
+                    "text": f"Action {k}",
+                    "owner_id": "U3",
+                    "due_on": date(2026, 2, 1) if k % 2 else date(2026, 6, 1),
+                    "status": ("open", "open", "open", "done", "dropped")[k],
+                    "created_by": "U1",
+                    "created_at": NOW,
+                    "updated_at": NOW,
+                    "closed_at": NOW if k >= 3 else None,
+                    "closed_by": "U1" if k >= 3 else None,
+                    "note": "",
+                    "evidence_links": [],
+                }
+                for service_id, assessment_id in rows
+                for k in range(5)
+            ],
+        )
+
+
+def action_views(session: Session) -> None:
+    """What the Home tab and the summary read about actions."""
+    counts = action_counts(session=session, team_id="T1", today=TODAY)
+    assert all(c.open == 3 and c.overdue == 1 for c in counts.values())
+    portfolio = load_portfolio(session=session, team_id="T1")
+    figures = figures_for(
+        portfolio, session=session, team_id="T1", now=NOW, tz=ZoneInfo("Europe/London")
+    )
+    assert figures.open == 3 * len(portfolio) and figures.done_recently == len(portfolio)
+
+
+def test_action_statement_counts_do_not_grow_with_the_portfolio(engine: Engine) -> None:
+    add_services(engine, 0, 3)
+    add_actions(engine, 0, 3)
+    small = statements_for(engine, action_views)
+    add_services(engine, 3, 1200)
+    add_actions(engine, 3, 1200)
+    assert statements_for(engine, action_views) == small

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 from bot.blocks import ids
+from bot.blocks.actions import add_action_button, card_action_blocks, completion_action_blocks
 from bot.blocks.kit import Block, actions, button, context, divider, header, section
 from bot.blocks.words import (
     mention,
@@ -15,11 +17,12 @@ from bot.blocks.words import (
     tally_line,
     when,
 )
+from bot.core.actions import is_weak
 from bot.core.closed import Closed, Source
 from bot.core.flow import Tally
 from bot.core.text import escape, safe
 from standards import Point
-from storage.models import Answer, Assessment, Rating
+from storage.models import Answer, Assessment, ImprovementAction, Rating
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,9 @@ class CardView:
     answer: Answer | None
     previous: Answer | None
     came_back: bool = False
+    # Improvement actions (#14): the point's actions since the last assessment.
+    actions: tuple[ImprovementAction, ...] = ()
+    today: date | None = None
 
 
 def card_value(assessment_id: int, point_number: int) -> str:
@@ -94,6 +100,8 @@ def build_card(view: CardView) -> tuple[str, list[Block]]:
         )
     if view.answer is not None:
         blocks.append(section(answer_summary(view.answer)))
+    if view.today is not None:
+        blocks.extend(card_action_blocks(view.actions, view.today))
     blocks.append(rating_buttons(value, view.answer))
     return f"{escape(view.service_name)}: {escape(title)}", blocks
 
@@ -140,11 +148,18 @@ def rating_buttons(value: str, answer: Answer | None) -> Block:
         elements.append(button("Skip for now", ids.SKIP_POINT, value))
     else:
         elements.append(button("Add evidence", ids.ADD_EVIDENCE, value))
+    if answer is not None and is_weak(answer.rating):
+        elements.append(add_action_button(value))
     return actions(*elements)
 
 
 def build_completion(
-    service_name: str, result: Tally, titles: dict[int, str], next_due: str
+    service_name: str,
+    result: Tally,
+    titles: dict[int, str],
+    next_due: str,
+    *,
+    needing_action: tuple[int, list[tuple[int, str]]] | None = None,
 ) -> tuple[str, list[Block]]:
     text = f"Assessment of {escape(service_name)} complete: {tally_line(result)}"
     lines = [
@@ -159,6 +174,8 @@ def build_completion(
             for number in result.not_met_points
         )
         blocks.append(section(f"*Not met*\n{missing}"))
+    if needing_action is not None:  # improvement actions (#14): weak points with none yet
+        blocks.extend(completion_action_blocks(*needing_action))
     blocks.append(context(f"Next reassessment due {next_due}."))
     return text, blocks
 

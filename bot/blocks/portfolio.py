@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any
 
 from bot.blocks import ids
+from bot.blocks.actions import counts_text
 from bot.blocks.kit import (
     MESSAGE_BLOCK_LIMIT,
     VIEW_BLOCK_LIMIT,
@@ -23,6 +25,7 @@ from bot.blocks.words import day, mention, progress, rating_icon, rating_label, 
 from bot.core.flow import Tally
 from bot.core.overview import ServiceLine
 from bot.core.text import escape, safe
+from storage.action_queries import ActionCounts
 from storage.models import Answer
 from storage.reminder_queries import SnoozeView
 
@@ -66,6 +69,7 @@ def build_status(
     snooze: SnoozeView | None = None,
     limit: int = MESSAGE_BLOCK_LIMIT,
     due_why: str | None = None,
+    actions: ActionCounts | None = None,
 ) -> list[Block]:
     service, assessment = line.service, line.latest
     owners = ", ".join(mention(owner) for owner in service.owner_ids) or "nobody"
@@ -75,6 +79,8 @@ def build_status(
     ]
     if due_why:
         facts.append(due_why)
+    if counts_text(actions):  # improvement actions (#14)
+        facts.append(f":hammer_and_wrench: {counts_text(actions)} · `/assess actions`")
     if snooze is not None and snooze.until > now:
         facts.append(snooze_status_text(snooze.until, snooze.snoozed_by))
     blocks: list[Block] = [header(f"Status · {service.name}"), section("\n".join(facts))]
@@ -144,7 +150,13 @@ def _missing(result: Tally, answers: dict[int, Answer]) -> str:
 HOME_SECTION_CAP = 40
 
 
-def build_home(mine: list[ServiceLine], others: list[ServiceLine], today: date) -> dict[str, Any]:
+def build_home(
+    mine: list[ServiceLine],
+    others: list[ServiceLine],
+    today: date,
+    action_counts: Mapping[int, ActionCounts] | None = None,
+) -> dict[str, Any]:
+    counts = action_counts or {}
     blocks: list[Block] = [
         header("assessbot"),
         context(
@@ -153,19 +165,25 @@ def build_home(mine: list[ServiceLine], others: list[ServiceLine], today: date) 
         header("Your services"),
     ]
     blocks.extend(
-        _home_rows(mine, today, "You don't own any services yet. `/assess new` registers one.")
+        _home_rows(
+            mine, today, "You don't own any services yet. `/assess new` registers one.", counts
+        )
     )
     blocks.append(divider())
     blocks.append(header("Other services"))
-    blocks.extend(_home_rows(others, today, "No other services yet."))
+    blocks.extend(_home_rows(others, today, "No other services yet.", counts))
     assert len(blocks) <= VIEW_BLOCK_LIMIT
     return {"type": "home", "blocks": blocks}
 
 
-def _home_rows(lines: list[ServiceLine], today: date, empty: str) -> list[Block]:
+def _home_rows(
+    lines: list[ServiceLine], today: date, empty: str, counts: Mapping[int, ActionCounts]
+) -> list[Block]:
     if not lines:
         return [context(empty)]
-    rows = [_home_row(line, today) for line in lines[:HOME_SECTION_CAP]]
+    rows = [
+        _home_row(line, today, counts.get(line.service.id)) for line in lines[:HOME_SECTION_CAP]
+    ]
     if len(lines) > HOME_SECTION_CAP:
         rest = pack_lines(service_line(line, today) for line in lines[HOME_SECTION_CAP:])
         rows.extend(rest[:3])
@@ -174,8 +192,11 @@ def _home_rows(lines: list[ServiceLine], today: date, empty: str) -> list[Block]
     return rows
 
 
-def _home_row(line: ServiceLine, today: date) -> Block:
+def _home_row(line: ServiceLine, today: date, actions: ActionCounts | None = None) -> Block:
     service_id = line.service.id
+    text = service_line(line, today)
+    if counts_text(actions):  # improvement actions (#14)
+        text += f" · {counts_text(actions)}"
     start = (
         "Resume assessment"
         if line.in_progress
@@ -183,7 +204,7 @@ def _home_row(line: ServiceLine, today: date) -> Block:
     )
     return {
         "type": "section",
-        "text": {"type": "mrkdwn", "text": service_line(line, today)},
+        "text": {"type": "mrkdwn", "text": text},
         "accessory": {
             "type": "overflow",
             "action_id": ids.HOME_SERVICE_MENU,

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 
 from bot.blocks import reminder_ids
+from bot.blocks.actions import action_nudge_blocks
 from bot.blocks.kit import (
     MESSAGE_BLOCK_LIMIT,
     Block,
@@ -21,6 +22,7 @@ from bot.blocks.kit import (
     section,
 )
 from bot.blocks.words import mention, when
+from bot.core.action_nudges import ActionNudge
 from bot.core.due import DueReason
 from bot.core.reminder_text import format_day
 from bot.core.reminders import (
@@ -63,8 +65,13 @@ def build_nudge_message(
         title = "Reassessment reminder"
     else:
         title = f"Reassessment reminders for {len(nudges)} services"
+    if any(isinstance(nudge, ActionNudge) for nudge in nudges):  # improvement actions (#14)
+        title = "Reminder" if len(nudges) == 1 else f"Reminders ({len(nudges)})"
     blocks: list[Block] = [header(title)]
     for nudge in nudges:
+        if isinstance(nudge, ActionNudge):  # improvement actions (#14): their own blocks
+            blocks.extend(action_nudge_blocks(nudge, nudge_block_id(nudge.key)))
+            continue
         blocks.extend(_nudge_blocks(nudge, audience))
     return _fallback(nudges), blocks
 

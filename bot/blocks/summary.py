@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
+from bot.blocks.action_summary import action_summary_blocks, action_summary_text
 from bot.blocks.kit import (
     MESSAGE_BLOCK_LIMIT,
     Block,
@@ -267,6 +268,8 @@ def summary_groups(summary: Summary) -> list[list[Block]]:
         groups.append(_group(title, gaps))
     else:
         groups[-1].append(section("*:mag: Evidence gaps*: every Met point has evidence."))
+    if summary.actions is not None:  # improvement actions (#14)
+        groups.append(action_summary_blocks(summary.actions))
     if summary.lines:
         groups.append([divider()])
         groups.append(
@@ -475,6 +478,8 @@ def summary_text(summary: Summary) -> str:
             lines += [title, *items]
     lines += ["", f"EVIDENCE GAPS ({summary.gap_count} points rated Met with no evidence)"]
     lines += gap_lines(summary, PLAIN) or ["None."]
+    if summary.actions is not None:  # improvement actions (#14)
+        lines += action_summary_text(summary.actions)
     lines += ["", "SERVICES, WEAKEST FIRST"]
     for line in summary.lines:
         lines += [*service_line(line, PLAIN).splitlines()]

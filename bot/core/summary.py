@@ -17,11 +17,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.core.due import STALLED_AFTER
 from bot.core.reminders import FLAG_OVERDUE_DAYS
+
+if TYPE_CHECKING:
+    from bot.core.action_summary import ActionFigures
 
 MET = "met"
 PARTLY_MET = "partly_met"
@@ -270,6 +273,8 @@ class Summary:
     gaps: tuple[EvidenceGap, ...]
     lines: tuple[ServiceLine, ...]
     grids: tuple[HeatGrid, ...]
+    # Improvement actions (#14); None where they were not loaded (figures_for adds them).
+    actions: ActionFigures | None = None
 
     @property
     def trend(self) -> Trend | None:

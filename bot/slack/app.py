@@ -16,6 +16,7 @@ from slack_sdk import WebClient
 
 from bot.deps import Deps
 from bot.slack.listeners import (
+    actions,
     assessment,
     commands,
     events,
@@ -29,7 +30,7 @@ from bot.slack.router import CommandRouter
 
 logger = logging.getLogger(__name__)
 
-FEATURES = (services, assessment, events, reminders, summary, export, restore)
+FEATURES = (services, assessment, events, reminders, summary, export, restore, actions)
 
 
 def build_app(

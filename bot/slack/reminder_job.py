@@ -36,6 +36,7 @@ from bot.core.reminders import (
 )
 from bot.core.working_hours import WorkingHours
 from bot.deps import Deps
+from bot.slack.action_nudge_job import gather_action_nudges
 from bot.slack.directory import SlackDirectory
 from storage.models import ClaimStatus
 from storage.reminder_queries import (
@@ -115,8 +116,21 @@ def run_reminders_tick(
     # Only services with something still to send need their owners looked up in Slack.
     unsettled = [s for s in services if not is_settled(s, now, hours, done)]
     report.services, report.settled_services = len(services), len(services) - len(unsettled)
-    people, ready = _look_up_owners(directory or SlackDirectory(client), unsettled, report)
-    planned = plan_nudges(ready, now, people, hours)
+    directory = directory or SlackDirectory(client)  # one cache for every lookup this tick
+    people, ready = _look_up_owners(directory, unsettled, report)
+    planned: list[PlannedNudge] = list(plan_nudges(ready, now, people, hours))
+    # Improvement actions (#14): their own planner; the same claims, digests and sends.
+    actions = gather_action_nudges(
+        deps,
+        directory,
+        now,
+        hours,
+        still_to_send=_still_to_send,
+        lookup_failures=SEND_FAILURES,
+    )
+    states.update(actions.states)
+    people.update(actions.people)
+    planned.extend(actions.planned)
     todo = [nudge for nudge in planned if not done(nudge.key)]
     report.planned, report.already_done = len(planned), len(planned) - len(todo)
     deliveries = group_deliveries(todo, MAX_DIGEST_ITEMS)

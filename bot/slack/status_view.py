@@ -23,6 +23,7 @@ from bot.core.overview import service_lines
 from bot.core.services import due_of
 from bot.deps import Deps
 from bot.slack.errors import SLACK_CALL_ERRORS, slack_error_code
+from storage.action_queries import action_counts
 from storage.assessment_queries import current_answers
 from storage.models import Service
 from storage.reminder_queries import current_snooze
@@ -42,8 +43,19 @@ def status_blocks(
     today = now.astimezone(deps.settings.timezone).date()
     snooze = current_snooze(session=session, service_id=service.id, now=now)
     why = due_sentence(due_of(service, deps.settings.timezone), service.phase)
+    counts = action_counts(  # improvement actions (#14)
+        session=session, team_id=service.team_id, today=today, service_ids=[service.id]
+    ).get(service.id)
     return build_status(
-        line, answers, titles, today=today, now=now, snooze=snooze, limit=limit, due_why=why
+        line,
+        answers,
+        titles,
+        today=today,
+        now=now,
+        snooze=snooze,
+        limit=limit,
+        due_why=why,
+        actions=counts,
     )
 
 

@@ -15,7 +15,7 @@ import http.client
 import logging
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TextIO
 
@@ -25,6 +25,7 @@ from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
 from bot.blocks.summary import build_summary_messages, summary_text
+from bot.core.action_summary import figures_for
 from bot.core.heatmap import HeatImage, render_summary
 from bot.core.summary import (
     Figures,
@@ -105,7 +106,7 @@ def compute_summary(
                 session=session, team_id=settings.team_id, channel_id=channel_id, before=before
             )
         )
-    return build_summary(
+    summary = build_summary(
         portfolio,
         team_id=settings.team_id,
         now=now,
@@ -114,6 +115,11 @@ def compute_summary(
         phases=settings.phases,
         standard_labels=standard_labels(deps),
     )
+    # Improvement actions (#14): three more statements, whatever the portfolio's size.
+    actions = figures_for(
+        portfolio, session=session, team_id=settings.team_id, now=now, tz=deps.settings.timezone
+    )
+    return replace(summary, actions=actions)
 
 
 def post_summary(deps: Deps, client: WebClient, channel_id: str, summary: Summary) -> Posted:

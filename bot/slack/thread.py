@@ -15,9 +15,11 @@ from sqlalchemy import select
 
 from bot.blocks.assessment import CardView, build_card, build_completion, build_parent
 from bot.blocks.words import day
+from bot.core.actions import is_weak
 from bot.core.flow import Tally, point_numbers, tally
 from bot.deps import Deps
 from bot.slack.errors import SLACK_CALL_ERRORS, slack_error_code
+from storage.action_queries import actioned_points, point_actions
 from storage.assessment_queries import current_answers, previous_completed
 from storage.models import Assessment, Card, Service
 
@@ -40,6 +42,12 @@ def card_view(deps: Deps, card_point: int, assessment: Assessment, service: Serv
         cards = session.scalars(
             select(Card).where(Card.assessment_id == assessment.id, Card.point_number == card_point)
         ).all()
+        actions = point_actions(  # improvement actions (#14) since the last assessment
+            session=session,
+            service_id=service.id,
+            point_number=card_point,
+            since_assessment_id=previous.id if previous else assessment.id,
+        )
     standard = deps.catalogue.get(assessment.standard_id)
     point = None
     if standard is not None and any(p.number == card_point for p in standard.points):
@@ -54,6 +62,8 @@ def card_view(deps: Deps, card_point: int, assessment: Assessment, service: Serv
         answer=answers.get(card_point),
         previous=previous_answer,
         came_back=len(cards) > 1,
+        actions=tuple(actions),
+        today=deps.clock().astimezone(deps.settings.timezone).date(),
     )
 
 
@@ -142,8 +152,7 @@ def refresh_parent(deps: Deps, client: WebClient, assessment: Assessment, servic
 def announce_completion(
     deps: Deps, client: WebClient, assessment: Assessment, service: Service, result: Tally
 ) -> None:
-    titles = {p.number: p.title for p in assessment.points}
-    text, blocks = build_completion(service.name, result, titles, day(service.next_due_on))
+    text, blocks = completion_message(deps, assessment, service, result)
     # In the team's own channel the reply is also sent to the channel (Slack's "also send to
     # channel"), so people not following the thread see the result once; elsewhere the team's
     # channel gets its own message.
@@ -163,6 +172,38 @@ def announce_completion(
             )
         except SLACK_CALL_ERRORS as error:
             logger.warning("completion not posted in %s: %s", channel, slack_error_code(error))
+
+
+def refresh_completion(
+    deps: Deps, client: WebClient, assessment: Assessment, service: Service, target: Posted
+) -> None:
+    """After an action was added from a completion message: list only points still without."""
+    with deps.sessions() as session:
+        result = tally(point_numbers(assessment), current_answers(assessment.id, session=session))
+    text, blocks = completion_message(deps, assessment, service, result)
+    _update(client, target, text, blocks)
+
+
+def completion_message(
+    deps: Deps, assessment: Assessment, service: Service, result: Tally
+) -> tuple[str, list[dict[str, object]]]:
+    titles = {p.number: p.title for p in assessment.points}
+    with deps.sessions() as session:  # improvement actions (#14): weak points still without one
+        answers = current_answers(assessment.id, session=session)
+        actioned = actioned_points(session=session, assessment_id=assessment.id)
+    needing = [
+        (number, titles[number])
+        for number in sorted(titles)
+        if number not in actioned and is_weak(getattr(answers.get(number), "rating", None))
+    ]
+    text, blocks = build_completion(
+        service.name,
+        result,
+        titles,
+        day(service.next_due_on),
+        needing_action=(assessment.id, needing),
+    )
+    return text, blocks
 
 
 def _update(client: WebClient, target: Posted, text: str, blocks: list[dict[str, object]]) -> None:

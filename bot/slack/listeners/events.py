@@ -14,6 +14,7 @@ from bot.core.overview import service_lines
 from bot.deps import Deps
 from bot.slack.after_ack import later
 from bot.slack.router import CommandRouter
+from storage.action_queries import action_counts
 from storage.event_queries import first_delivery
 from storage.service_queries import services_in_workspace
 
@@ -57,7 +58,8 @@ def publish_home(deps: Deps, client: WebClient, *, team_id: str, user_id: str) -
     with deps.sessions() as session:
         services = services_in_workspace(team_id=team_id, session=session)
         lines = service_lines(services, catalogue=deps.catalogue, session=session)
+        counts = action_counts(session=session, team_id=team_id, today=today)  # actions (#14)
     mine = [line for line in lines if user_id in line.service.owner_ids]
     others = [line for line in lines if user_id not in line.service.owner_ids]
     mine.sort(key=lambda line: line.service.next_due_on)
-    client.views_publish(user_id=user_id, view=build_home(mine, others, today))
+    client.views_publish(user_id=user_id, view=build_home(mine, others, today, counts))

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import tempfile
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -17,6 +18,7 @@ from slack_bolt import App
 from slack_sdk.errors import SlackApiError, SlackClientError
 from sqlalchemy.exc import DBAPIError, OperationalError
 
+from bot.core.action_export import is_actions_export
 from bot.core.export import (
     AnswererNames,
     ExportPlan,
@@ -30,6 +32,8 @@ from bot.core.export import (
 )
 from bot.core.text import safe
 from bot.deps import Deps
+from bot.slack.action_export import NOTHING_YET as ACTIONS_NOTHING_YET
+from bot.slack.action_export import build_actions_file
 from bot.slack.directory import ForgivingDirectory, SlackDirectory
 from bot.slack.router import CommandRequest, CommandRouter
 from storage.db import read_only_sessions
@@ -57,7 +61,8 @@ def register(app: App, deps: Deps, router: CommandRouter) -> None:
         "export",
         handle_export,
         usage=USAGE,
-        summary="Get a CSV of assessment answers in a DM (owners: theirs; admins: all)",
+        summary="Get a CSV of assessment answers (or `actions`) in a DM (owners: theirs; "
+        "admins: all)",
         example="/assess export Bins history",
     )
 
@@ -65,6 +70,9 @@ def register(app: App, deps: Deps, router: CommandRouter) -> None:
 def handle_export(request: CommandRequest) -> None:
     """Check what the person may export, build the CSV, DM it; every failure gets a sentence."""
     stage = "checking"
+    actions = is_actions_export(request.args)  # improvement actions (#14): their own CSV
+    if actions:
+        request = replace(request, args=request.args[1:])
     try:
         plan = _plan(request)
         if isinstance(plan, Refusal):
@@ -73,7 +81,12 @@ def handle_export(request: CommandRequest) -> None:
         request.reply(PREPARING)
         with tempfile.TemporaryDirectory(prefix="assessbot-export-") as folder:
             stage = "building"
-            path, rows = build_file(request, plan, Path(folder))
+            path, rows = (build_actions_file if actions else build_file)(
+                request, plan, Path(folder)
+            )
+            if rows == 0 and actions:
+                request.reply(ACTIONS_NOTHING_YET.format(what=safe(plan.scope, 80)))
+                return
             if rows == 0:
                 request.reply(NOTHING_YET.format(what=_never_assessed(plan)))
                 return
