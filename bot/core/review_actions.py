@@ -88,9 +88,7 @@ def invite(
             "Ask in a channel you share with them (for another council, a Slack Connect "
             "channel), or add them here first."
         )
-    existing = active_invitation(
-        assessment.id, reviewer.user_id, reviewer.team_id, session=session
-    )
+    existing = active_invitation(assessment.id, reviewer.user_id, reviewer.team_id, session=session)
     if existing is not None and now < existing.expires_at:
         raise ReviewError(f"{escape(reviewer.name)} is already invited to review this assessment.")
     if existing is not None:  # an expired one makes way for the new one

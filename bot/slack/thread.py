@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 
 from bot.blocks.assessment import CardView, build_card, build_completion, build_parent
+from bot.blocks.reviews import ask_button
 from bot.blocks.words import day
 from bot.core.flow import Tally, point_numbers, tally
 from bot.deps import Deps
@@ -144,6 +145,7 @@ def announce_completion(
 ) -> None:
     titles = {p.number: p.title for p in assessment.points}
     text, blocks = build_completion(service.name, result, titles, day(service.next_due_on))
+    blocks = [*blocks, ask_button(assessment.id)]  # peer review (#15) starts here
     destinations = [(assessment.channel_id, assessment.thread_ts)]
     if service.team_channel_id != assessment.channel_id:
         destinations.append((service.team_channel_id, None))

@@ -25,6 +25,10 @@ def selected_users(view: dict[str, Any], block_id: str) -> list[str]:
     return [str(user) for user in _element(view, block_id).get("selected_users") or []]
 
 
+def selected_user(view: dict[str, Any], block_id: str) -> str:
+    return str(_element(view, block_id).get("selected_user") or "")
+
+
 def selected_conversation(view: dict[str, Any], block_id: str) -> str:
     element = _element(view, block_id)
     return str(element.get("selected_conversation") or element.get("selected_channel") or "")

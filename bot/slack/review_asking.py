@@ -1,0 +1,143 @@
+"""Asking someone for a peer review: what Slack must tell us first, then one short transaction.
+
+Slack first: who the reviewer is (users.info gives their own workspace id, which a Slack
+Connect user from another council carries), their organisation's name (team.info), and
+whether they are in the channel (conversations.members). Then the invitation is saved, the
+asker is answered, and only then is the review thread posted.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.exc import IntegrityError
+
+from bot.core.review_actions import Reviewer, invite
+from bot.core.reviews import ReviewError, invitation_name, is_active
+from bot.core.text import escape, safe
+from bot.deps import Deps
+from bot.slack.directory import SlackDirectory
+from bot.slack.errors import CHANNEL_ERRORS, SLACK_CALL_ERRORS, not_in_channel_text
+from bot.slack.lookup import may_manage, refusal_text
+from bot.slack.review_thread import post_parent, post_reserved, reserve_next_card
+from storage.assessment_queries import previous_completed
+from storage.models import ReviewInvitation
+from storage.review_queries import active_invitation, review_context
+from storage.service_queries import service_by_id
+
+logger = logging.getLogger(__name__)
+
+MENTION = re.compile(r"^<@([UW][A-Z0-9]{1,30})(?:\|[^>]*)?>$")
+BARE_ID = re.compile(r"^@?([UW][A-Z0-9]{2,30})$")
+MEMBER_PAGES = 50  # 50 × 1,000 members: more than any council channel
+
+
+def mentioned_user(word: str) -> str | None:
+    """The user id in `<@U123|name>` (Slack's escaped mention) or a bare `U123`."""
+    found = MENTION.match(word.strip()) or BARE_ID.match(word.strip())
+    return found.group(1) if found else None
+
+
+def organisation_name(client: WebClient, team_id: str) -> str:
+    """The reviewer's own workspace's name; empty when Slack won't say."""
+    try:
+        team = client.team_info(team=team_id).get("team") or {}
+    except SLACK_CALL_ERRORS as error:
+        logger.warning("team.info failed for %s: %s", team_id, error)
+        return ""
+    return str(team.get("name") or "")
+
+
+def is_member(client: WebClient, channel_id: str, user_id: str) -> bool:
+    """Whether the person is in the channel; raises SlackApiError when the bot can't see it."""
+    cursor = None
+    for _ in range(MEMBER_PAGES):
+        response = client.conversations_members(channel=channel_id, cursor=cursor, limit=1000)
+        if user_id in (response.get("members") or []):
+            return True
+        cursor = (response.get("response_metadata") or {}).get("next_cursor")
+        if not cursor:
+            return False
+    return False
+
+
+def invite_reviewer(
+    deps: Deps,
+    client: WebClient,
+    *,
+    team_id: str,
+    user_id: str,
+    service_id: int,
+    reviewer_id: str,
+    channel_id: str,
+) -> ReviewInvitation | str:
+    """Save the invitation (Slack asked first); the invitation, or why not (mrkdwn)."""
+    directory = SlackDirectory(client)
+    with deps.sessions() as session:
+        service = service_by_id(service_id, team_id=team_id, session=session)
+    if service is None or service.archived_at is not None:
+        return "That service doesn't exist any more (or is archived)."
+    if not may_manage(directory, user_id, service, deps.settings.admins):
+        return refusal_text(service, "ask for a peer review")
+    person = directory.lookup(reviewer_id)
+    if person is None or person.deleted:
+        return "I can't find that person in Slack. Mention them with @ and try again."
+    reviewer_team = person.team_id or team_id
+    try:
+        in_channel = is_member(client, channel_id, reviewer_id)
+    except SlackApiError as error:
+        if error.response.get("error") in CHANNEL_ERRORS:
+            return not_in_channel_text(channel_id)
+        raise
+    org = organisation_name(client, reviewer_team)
+    reviewer = Reviewer(reviewer_id, reviewer_team, person.name, org, in_channel, person.is_bot)
+    with deps.sessions() as session:
+        done = previous_completed(service.id, session=session)
+        unposted = (
+            active_invitation(done.id, reviewer_id, reviewer_team, session=session)
+            if done is not None
+            else None
+        )
+    if unposted is not None and unposted.thread_ts is None and is_active(unposted, deps.clock()):
+        return unposted  # its thread was never posted: post it now
+    try:
+        with deps.sessions.begin() as session:
+            assessment = previous_completed(service.id, session=session)
+            invitation = invite(
+                service,
+                assessment,
+                reviewer,
+                invited_by=user_id,
+                channel_id=channel_id,
+                now=deps.clock(),
+                session=session,
+            )
+            context = review_context(invitation, session=session)
+    except ReviewError as error:
+        return str(error)
+    except IntegrityError:  # someone invited the same person at the same moment
+        return f"{escape(person.name)} is already invited to review this assessment."
+    return context.invitation
+
+
+def start_thread(deps: Deps, client: WebClient, invitation: ReviewInvitation) -> str:
+    """Post the review thread and its first card; the sentence to tell the asker."""
+    with deps.sessions() as session:
+        context = review_context(invitation, session=session)
+    service_name = context.service.name
+    try:
+        post_parent(deps, client, context)
+    except SLACK_CALL_ERRORS as error:
+        logger.warning("review thread not posted for invitation %d: %s", invitation.id, error)
+        return (
+            f"I saved the invitation but couldn't post the review thread in "
+            f"<#{invitation.channel_id}> (is the bot in that channel?). Ask again once it is."
+        )
+    post_reserved(deps, client, reserve_next_card(deps, invitation.id, again=False))
+    return (
+        f"Asked {escape(invitation_name(invitation))} to review {safe(service_name, 80)}, in "
+        f"a thread in <#{invitation.channel_id}>. The invitation lasts 30 days."
+    )

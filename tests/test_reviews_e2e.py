@@ -1,0 +1,120 @@
+"""Peer review end to end, on both databases, with a reviewer from another council.
+
+Priya of Kent County Council is a Slack Connect user: she carries her own team id and is a
+member of a channel the two councils share. The invitation is her only grant.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from sqlalchemy import select
+
+from storage.models import Answer, ReviewVerdict
+from tests.harness import (
+    CHANNEL,
+    KENT_TEAM,
+    OUTSIDER,
+    OWNER,
+    REVIEWER,
+    SHARED_CHANNEL,
+    RunningApp,
+)
+from tests.review_steps import (
+    agree,
+    ask,
+    challenge,
+    challenge_post,
+    complete_assessment,
+    review_card,
+    review_thread,
+    rows,
+)
+from tests.test_assessment_e2e import last_reply, register
+
+CHALLENGED = {3: "not_met", 7: "partly_met", 11: "not_met"}
+NASTY = "Not shown to users <!channel> see <https://evil.example|here> & <@U999>"
+
+
+def test_peer_review_by_another_council(slack_app_each_db: RunningApp) -> None:
+    app = slack_app_each_db
+    complete_assessment(app)
+    register(app, "Parking")
+    ask(app)
+    assert "Asked Priya (Kent County Council) to review Bins" in last_reply(app)
+    parent = review_thread(app)[0]
+    parent_text = parent["blocks"][0]["text"]["text"]
+    assert "Bins" in parent_text and "Beta phase" in parent_text and "15 of 15 answered" in parent_text
+    assert f"/archives/{CHANNEL}/p" in parent_text  # the link to the assessment thread
+
+    # A third person's click is refused politely and saves nothing.
+    before = rows(app)
+    agree(app, 1, user=OUTSIDER, team="T1")
+    assert rows(app) == before
+    assert "only Priya (Kent County Council) was invited" in last_reply(app)
+
+    for point in range(1, 16):
+        if point in CHALLENGED:
+            challenge(app, point, CHALLENGED[point], f"{NASTY} (point {point})")
+        else:
+            agree(app, point)
+    result = "Peer review by Priya (Kent County Council): 12 agreed, 3 challenged"
+    assert any(result in m.get("text", "") for m in review_thread(app))
+    from tests.review_steps import assessment_thread
+
+    assert any(result in m.get("text", "") for m in assessment_thread(app))
+    # The comment arrives escaped wherever it is shown.
+    shown = str(challenge_post(app, 3)["blocks"])
+    assert "&lt;!channel&gt;" in shown and "<!channel>" not in shown
+    assert "&lt;https://evil.example|here&gt;" in shown
+    assert "<!channel>" not in str(review_card(app, 3)["blocks"])
+
+    # The owner accepts one challenge and responds to another.
+    post = challenge_post(app, 3)
+    app.driver.click("Accept", user=OWNER, in_message=(CHANNEL, post["ts"]))
+    with app.deps.sessions() as session:
+        newest = session.scalars(
+            select(Answer).where(Answer.point_number == 3).order_by(Answer.id.desc())
+        ).first()
+        assert newest is not None and newest.rating == "not_met" and newest.answered_by == OWNER
+    post = challenge_post(app, 7)
+    app.driver.click("Respond", user=OWNER, in_message=(CHANNEL, post["ts"]))
+    modal = app.fake.open_views(OWNER)[-1]
+    app.driver.submit_view(
+        modal,
+        {"note": "Our research log covers this", "links": "https://example.gov.uk/log"},
+        user=OWNER,
+    )
+    asked = [m for m in review_thread(app) if "responded to your challenge on point 7" in m["text"]]
+    assert asked
+    app.driver.click(
+        "Agree", user=REVIEWER, team_id=KENT_TEAM, in_message=(SHARED_CHANNEL, asked[-1]["ts"])
+    )
+    with app.deps.sessions() as session:
+        verdicts = session.scalars(select(ReviewVerdict).order_by(ReviewVerdict.id)).all()
+    assert len(verdicts) == 16 and verdicts[-1].verdict == "agree" and verdicts[-1].round == 1
+
+    # Status shows each point's verdict and whether its challenge is open.
+    app.driver.command("status Bins", user=OWNER, channel=CHANNEL)
+    status = last_reply(app)
+    assert "Peer review by Priya (Kent County Council)" in status
+    assert "3. team Partly met · reviewer: challenged, Not met · challenge accepted" in status
+    assert "7. team Met · reviewer: challenged, Partly met · agreed after the team" in status
+    assert "11. team Met · reviewer: challenged, Not met · challenge open" in status
+    assert "1. team Met · reviewer: agreed" in status
+
+    # The reviewer gets nothing else: no list, no other service, no export, no start.
+    before = rows(app)
+    driver = app.driver
+    driver.command("list", user=REVIEWER, channel=SHARED_CHANNEL, team_id=KENT_TEAM)
+    assert "Bins" not in last_reply(app) and "Parking" not in last_reply(app)
+    driver.command("status Parking", user=REVIEWER, channel=SHARED_CHANNEL, team_id=KENT_TEAM)
+    assert "No service called 'Parking'" in last_reply(app)
+    files = len(app.fake.uploaded_files())
+    driver.command("export", user=REVIEWER, channel=SHARED_CHANNEL, team_id=KENT_TEAM)
+    driver.command("export reviews", user=REVIEWER, channel=SHARED_CHANNEL, team_id=KENT_TEAM)
+    assert len(app.fake.uploaded_files()) == files
+    driver.command("start Bins", user=REVIEWER, channel=SHARED_CHANNEL, team_id=KENT_TEAM)
+    assert "started" not in last_reply(app)
+    assert rows(app) == before
