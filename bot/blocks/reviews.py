@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from bot.blocks import review_ids as rid
 from bot.blocks.assessment import evidence_summary
@@ -20,17 +21,22 @@ from bot.blocks.kit import (
     button,
     confirm_dialog,
     context,
+    divider,
     header,
     option,
+    pack_lines,
     plain,
     section,
 )
 from bot.blocks.words import mention, rating_icon, rating_label, when
+from bot.core.review_overview import assessment_reviews
 from bot.core.reviews import ChallengeStatus, PointReview, ReviewTally, invitation_name
 from bot.core.text import escape, safe, truncate
-from storage.models import Answer, ChallengeResponse, Rating, ReviewInvitation, Verdict
+from storage.assessment_queries import previous_completed
+from storage.models import Answer, ChallengeResponse, Rating, ReviewInvitation
 
 View = dict[str, Any]
+MAX_STATUS_REVIEWS = 3  # the newest reviews; more would crowd the status out
 CHALLENGE_RATINGS = (Rating.MET, Rating.PARTLY_MET, Rating.NOT_MET, Rating.NOT_APPLICABLE)
 STATUS_WORDS = {
     ChallengeStatus.NONE: "agreed",
@@ -135,8 +141,8 @@ def build_review_card(
 
 
 def verdict_line(state: PointReview) -> str:
-    verdict = state.verdict
-    if verdict.verdict == Verdict.AGREE and state.status == ChallengeStatus.NONE:
+    verdict = state.challenge or state.verdict
+    if state.challenge is None:
         return f":white_check_mark: Agreed by {mention(verdict.given_by)}"
     return (
         f":triangular_flag_on_post: Challenged by {mention(verdict.given_by)}: "
@@ -151,7 +157,7 @@ def build_challenge_post(
     """A challenge in the team's assessment thread, with Accept / Respond for owners.
 
     An earlier challenge on the same point (`current=False`) points at the newer one."""
-    verdict = state.verdict
+    verdict = state.challenge or state.verdict
     number = verdict.point_number
     text = f"{who(invitation)} challenges point {number}"
     lines = [
@@ -335,7 +341,7 @@ def status_lines(
     lines = [f"*Peer review by {who(invitation)}* — {_progress(invitation, states, titles)}"]
     for number in sorted(states):
         state = states[number]
-        verdict = state.verdict
+        verdict = state.challenge or state.verdict
         team = rating_label(verdict.team_rating) if verdict.team_rating else "—"
         if state.challenged:
             lines.append(
@@ -347,6 +353,19 @@ def status_lines(
     return lines
 
 
+def review_status_blocks(service_id: int, *, session: Session) -> list[Block]:
+    """The peer reviews of the service's latest completed assessment, for `/assess status`."""
+    done = previous_completed(service_id, session=session)
+    if done is None:
+        return []
+    reviews = assessment_reviews(done.id, session=session)
+    titles = {point.number: point.title for point in done.points}
+    lines: list[str] = []
+    for review in reviews[-MAX_STATUS_REVIEWS:]:
+        lines.extend(status_lines(review.invitation, review.states, titles))
+    return [divider(), *pack_lines(lines)] if lines else []
+
+
 def _progress(
     invitation: ReviewInvitation, states: dict[int, PointReview], titles: dict[int, str]
 ) -> str:
@@ -355,7 +374,3 @@ def _progress(
     if invitation.finished_at is not None:
         return f"finished {when(invitation.finished_at)}"
     return f"{len(states)} of {len(titles)} points reviewed"
-
-
-def describe_when(moment: datetime | None) -> str:
-    return when(moment) if moment is not None else "—"

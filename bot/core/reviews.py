@@ -104,6 +104,7 @@ class PointReview:
     resolved_at: datetime | None
     challenged_at: datetime | None  # when the (first) challenge of the point was made
     last_response: ChallengeResponse | None
+    challenge: ReviewVerdict | None = None  # the newest challenge (its rating and comment)
 
     @property
     def open(self) -> bool:
@@ -136,7 +137,13 @@ def point_reviews(
         status, resolved_at = verdict_status(latest, answers.get(latest.id, []), None)
         replies = [r for row in rows for r in answers.get(row.id, [])]
         states[number] = PointReview(
-            number, latest, status, resolved_at, challenged_at, replies[-1] if replies else None
+            number,
+            latest,
+            status,
+            resolved_at,
+            challenged_at,
+            replies[-1] if replies else None,
+            challenges[-1] if challenges else None,
         )
     return states
 

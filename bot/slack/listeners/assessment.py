@@ -21,6 +21,7 @@ from bot.blocks import ids
 from bot.blocks.assessment import parse_card_value
 from bot.blocks.forms import build_evidence_modal, build_not_applicable_modal, card_metadata
 from bot.blocks.portfolio import build_status, status_modal
+from bot.blocks.reviews import review_status_blocks
 from bot.core.flow import (
     FlowError,
     Tally,
@@ -175,7 +176,11 @@ def _status_blocks(
         titles = {point.number: point.title for point in line.latest.points}
     today = now.astimezone(deps.settings.timezone).date()
     snooze = current_snooze(session=session, service_id=service.id, now=now)
-    return build_status(line, answers, titles, today=today, now=now, snooze=snooze, limit=limit)
+    reviews = review_status_blocks(service.id, session=session)  # peer review (#15)
+    blocks = build_status(
+        line, answers, titles, today=today, now=now, snooze=snooze, limit=limit - len(reviews)
+    )
+    return [*blocks, *reviews]
 
 
 def _status_modal(deps: Deps, body: dict[str, Any], client: WebClient, service_id: str) -> None:
