@@ -30,9 +30,7 @@ def complete_assessment(app: RunningApp, name: str = "Bins") -> None:
     for _ in range(15):
         card = newest_card(app)
         point = int(card["blocks"][0]["text"]["text"].split()[1])
-        app.driver.click(
-            RATINGS.get(point, "Met"), user=OWNER, in_message=(CHANNEL, card["ts"])
-        )
+        app.driver.click(RATINGS.get(point, "Met"), user=OWNER, in_message=(CHANNEL, card["ts"]))
 
 
 def review_parent(app: RunningApp, channel: str = SHARED_CHANNEL) -> Json:

@@ -8,11 +8,17 @@ from __future__ import annotations
 
 import csv
 import io
+from pathlib import Path
+
+import pytest
 
 from sqlalchemy import select
 
+from bot.cli import main
+from bot.core.review_export import COLUMNS
 from storage.models import Answer, ReviewVerdict
 from tests.harness import (
+    ADMIN,
     CHANNEL,
     KENT_TEAM,
     OUTSIDER,
@@ -24,6 +30,7 @@ from tests.harness import (
 from tests.review_steps import (
     agree,
     ask,
+    assessment_thread,
     challenge,
     challenge_post,
     complete_assessment,
@@ -34,10 +41,13 @@ from tests.review_steps import (
 from tests.test_assessment_e2e import last_reply, register
 
 CHALLENGED = {3: "not_met", 7: "partly_met", 11: "not_met"}
+FORMULA = '=HYPERLINK("https://evil.example","x")'
 NASTY = "Not shown to users <!channel> see <https://evil.example|here> & <@U999>"
 
 
-def test_peer_review_by_another_council(slack_app_each_db: RunningApp) -> None:
+def test_peer_review_by_another_council(
+    slack_app_each_db: RunningApp, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     app = slack_app_each_db
     complete_assessment(app)
     register(app, "Parking")
@@ -45,7 +55,9 @@ def test_peer_review_by_another_council(slack_app_each_db: RunningApp) -> None:
     assert "Asked Priya (Kent County Council) to review Bins" in last_reply(app)
     parent = review_thread(app)[0]
     parent_text = parent["blocks"][0]["text"]["text"]
-    assert "Bins" in parent_text and "Beta phase" in parent_text and "15 of 15 answered" in parent_text
+    assert (
+        "Bins" in parent_text and "Beta phase" in parent_text and "15 of 15 answered" in parent_text
+    )
     assert f"/archives/{CHANNEL}/p" in parent_text  # the link to the assessment thread
 
     # A third person's click is refused politely and saves nothing.
@@ -56,13 +68,12 @@ def test_peer_review_by_another_council(slack_app_each_db: RunningApp) -> None:
 
     for point in range(1, 16):
         if point in CHALLENGED:
-            challenge(app, point, CHALLENGED[point], f"{NASTY} (point {point})")
+            comment = FORMULA if point == 11 else f"{NASTY} (point {point})"
+            challenge(app, point, CHALLENGED[point], comment)
         else:
             agree(app, point)
     result = "Peer review by Priya (Kent County Council): 12 agreed, 3 challenged"
     assert any(result in m.get("text", "") for m in review_thread(app))
-    from tests.review_steps import assessment_thread
-
     assert any(result in m.get("text", "") for m in assessment_thread(app))
     # The comment arrives escaped wherever it is shown.
     shown = str(challenge_post(app, 3)["blocks"])
@@ -103,6 +114,46 @@ def test_peer_review_by_another_council(slack_app_each_db: RunningApp) -> None:
     assert "7. team Met · reviewer: challenged, Partly met · agreed after the team" in status
     assert "11. team Met · reviewer: challenged, Not met · challenge open" in status
     assert "1. team Met · reviewer: agreed" in status
+
+    # The leadership summary: reviewed within interval, open challenges, where they disagree.
+    app.driver.command("summary", user=ADMIN, channel=CHANNEL)
+    summary = last_reply(app)
+    assert "1 of 2 services peer-reviewed within their interval · 1 open challenge" in summary
+    assert "Challenged most: point 3 · " in summary and "point 7 · " in summary
+    # Self vs peer over 15 first verdicts: 3: partly→not (+1), 7: met→partly (+1), 11: met→not (+2)
+    assert "on average 0.27 grades above peers" in summary
+
+    # The export: one row per verdict, exactly these columns, Excel-safe.
+    app.driver.command("export reviews", user=OWNER, channel=CHANNEL)
+    assert "reviews CSV (16 rows)" in last_reply(app)
+    content = app.fake.uploaded_files()[-1].content
+    assert content.startswith("\ufeff".encode()) and b"\r\n" in content
+    table = list(csv.reader(io.StringIO(content.decode("utf-8-sig"))))
+    assert tuple(table[0]) == COLUMNS
+    data = [dict(zip(COLUMNS, row, strict=True)) for row in table[1:]]
+    assert len(data) == 16 and {row["reviewer_team_id"] for row in data} == {KENT_TEAM}
+    assert {row["reviewer_name"] for row in data} == {"Priya"}
+    by_point = {}
+    for row in data:
+        by_point.setdefault(int(row["point_number"]), []).append(row)
+    three, seven, eleven = by_point[3], by_point[7], by_point[11]
+    assert [(r["verdict"], r["challenge_status"]) for r in three] == [("challenge", "accepted")]
+    assert three[0]["team_rating"] == "partly_met" and three[0]["reviewer_rating"] == "not_met"
+    assert three[0]["resolved_at"].endswith("Z")
+    assert [(r["verdict"], r["challenge_status"]) for r in seven] == [
+        ("challenge", "agreed"),
+        ("agree", "agreed"),
+    ]
+    assert [(r["verdict"], r["challenge_status"], r["resolved_at"]) for r in eleven] == [
+        ("challenge", "open", "")
+    ]
+    assert eleven[0]["comment"] == "'" + FORMULA  # never runs as a formula
+    assert by_point[1][0]["verdict"] == "agree" and by_point[1][0]["challenge_status"] == "none"
+    # The command line writes the same file.
+    monkeypatch.setenv("DATABASE_URL", app.deps.settings.database_url)
+    out = tmp_path / "reviews.csv"
+    assert main(["export", "--reviews", "--out", str(out)]) == 0
+    assert out.read_bytes() == content
 
     # The reviewer gets nothing else: no list, no other service, no export, no start.
     before = rows(app)

@@ -29,7 +29,7 @@ from bot.blocks.kit import (
     section,
 )
 from bot.blocks.words import mention, rating_icon, rating_label, when
-from bot.core.review_overview import assessment_reviews
+from bot.core.review_overview import ReviewPortfolio, assessment_reviews
 from bot.core.reviews import ChallengeStatus, PointReview, ReviewTally, invitation_name
 from bot.core.text import escape, safe, truncate
 from storage.assessment_queries import previous_completed
@@ -374,3 +374,28 @@ def _progress(
     if invitation.finished_at is not None:
         return f"finished {when(invitation.finished_at)}"
     return f"{len(states)} of {len(titles)} points reviewed"
+
+
+def peer_review_lines(portfolio: ReviewPortfolio) -> list[str]:
+    """The summary's peer-review section: where self-assessment and peers disagree most."""
+    lines = [
+        f"*:mag_right: Peer review*: {portfolio.reviewed_within_interval} of "
+        f"{portfolio.services} services peer-reviewed within their interval · "
+        f"{portfolio.open_challenges} open challenge"
+        + ("" if portfolio.open_challenges == 1 else "s")
+    ]
+    if portfolio.most_challenged:
+        points = ", ".join(
+            f"point {p.number} · {safe(p.title, 80)} ({p.challenges})"
+            for p in portfolio.most_challenged
+        )
+        lines.append(f"Challenged most: {points}")
+    if portfolio.average_gap is not None:
+        gap = portfolio.average_gap
+        direction = "above" if gap > 0 else "below" if gap < 0 else "level with"
+        size = f"{abs(gap):.2f} grades " if gap else ""
+        lines.append(
+            f"Self-assessment is on average {size}{direction} peers' ratings "
+            f"(over {portfolio.compared} points; met 2, partly 1, not met 0)."
+        )
+    return lines

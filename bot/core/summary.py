@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.due import STALLED_AFTER
 from bot.core.reminders import FLAG_OVERDUE_DAYS
+from bot.core.review_overview import ReviewPortfolio
 
 MET = "met"
 PARTLY_MET = "partly_met"
@@ -270,6 +271,7 @@ class Summary:
     gaps: tuple[EvidenceGap, ...]
     lines: tuple[ServiceLine, ...]
     grids: tuple[HeatGrid, ...]
+    reviews: ReviewPortfolio | None = None  # peer review (#15), filled in by the summary job
 
     @property
     def trend(self) -> Trend | None:

@@ -15,7 +15,7 @@ import http.client
 import logging
 import sys
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TextIO
 
@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.summary import build_summary_messages, summary_text
 from bot.core.heatmap import HeatImage, render_summary
+from bot.core.review_overview import review_portfolio
 from bot.core.summary import (
     Figures,
     ServiceRecord,
@@ -105,7 +106,7 @@ def compute_summary(
                 session=session, team_id=settings.team_id, channel_id=channel_id, before=before
             )
         )
-    return build_summary(
+    summary = build_summary(
         portfolio,
         team_id=settings.team_id,
         now=now,
@@ -114,6 +115,14 @@ def compute_summary(
         phases=settings.phases,
         standard_labels=standard_labels(deps),
     )
+    reviews = review_portfolio(  # peer review (#15): a fixed number of queries
+        settings.team_id,
+        now=now,
+        tz=deps.settings.timezone,
+        session=session,
+        service_ids=[record.id for record in portfolio],
+    )
+    return replace(summary, reviews=reviews)
 
 
 def post_summary(deps: Deps, client: WebClient, channel_id: str, summary: Summary) -> Posted:
