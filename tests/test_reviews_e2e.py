@@ -115,6 +115,14 @@ def test_peer_review_by_another_council(
     assert "11. team Met · reviewer: challenged, Not met · challenge open" in status
     assert "1. team Met · reviewer: agreed" in status
 
+    # Home marks the service peer-reviewed within its interval (and not the other one).
+    app.driver.event({"type": "app_home_opened", "user": OWNER, "tab": "home"})
+    home = app.fake.home_view(OWNER)
+    assert home is not None
+    rows_shown = [b["text"]["text"] for b in home["blocks"] if b.get("type") == "section"]
+    assert any("Bins" in r and "peer-reviewed" in r for r in rows_shown)
+    assert not any("Parking" in r and "peer-reviewed" in r for r in rows_shown)
+
     # The leadership summary: reviewed within interval, open challenges, where they disagree.
     app.driver.command("summary", user=ADMIN, channel=CHANNEL)
     summary = last_reply(app)

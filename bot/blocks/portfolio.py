@@ -29,6 +29,9 @@ from storage.reminder_queries import SnoozeView
 STATUS_MENU = (("Met", "met"), ("Partly met", "partly_met"), ("Not met", "not_met"))
 
 
+PEER_REVIEWED = " · :mag_right: peer-reviewed"
+
+
 def service_line(line: ServiceLine, today: date) -> str:
     return (
         f"*{safe(line.service.name, 80)}* · {escape(line.standard_short)} · "
@@ -141,7 +144,12 @@ def _missing(result: Tally, answers: dict[int, Answer]) -> str:
 HOME_SECTION_CAP = 40
 
 
-def build_home(mine: list[ServiceLine], others: list[ServiceLine], today: date) -> dict[str, Any]:
+def build_home(
+    mine: list[ServiceLine],
+    others: list[ServiceLine],
+    today: date,
+    reviewed: frozenset[int] = frozenset(),  # peer-reviewed within their interval (#15)
+) -> dict[str, Any]:
     blocks: list[Block] = [
         header("assessbot"),
         context(
@@ -150,19 +158,25 @@ def build_home(mine: list[ServiceLine], others: list[ServiceLine], today: date) 
         header("Your services"),
     ]
     blocks.extend(
-        _home_rows(mine, today, "You don't own any services yet. `/assess new` registers one.")
+        _home_rows(
+            mine, today, "You don't own any services yet. `/assess new` registers one.", reviewed
+        )
     )
     blocks.append(divider())
     blocks.append(header("Other services"))
-    blocks.extend(_home_rows(others, today, "No other services yet."))
+    blocks.extend(_home_rows(others, today, "No other services yet.", reviewed))
     assert len(blocks) <= VIEW_BLOCK_LIMIT
     return {"type": "home", "blocks": blocks}
 
 
-def _home_rows(lines: list[ServiceLine], today: date, empty: str) -> list[Block]:
+def _home_rows(
+    lines: list[ServiceLine], today: date, empty: str, reviewed: frozenset[int] = frozenset()
+) -> list[Block]:
     if not lines:
         return [context(empty)]
-    rows = [_home_row(line, today) for line in lines[:HOME_SECTION_CAP]]
+    rows = [
+        _home_row(line, today, line.service.id in reviewed) for line in lines[:HOME_SECTION_CAP]
+    ]
     if len(lines) > HOME_SECTION_CAP:
         rest = pack_lines(service_line(line, today) for line in lines[HOME_SECTION_CAP:])
         rows.extend(rest[:3])
@@ -171,7 +185,7 @@ def _home_rows(lines: list[ServiceLine], today: date, empty: str) -> list[Block]
     return rows
 
 
-def _home_row(line: ServiceLine, today: date) -> Block:
+def _home_row(line: ServiceLine, today: date, reviewed: bool = False) -> Block:
     service_id = line.service.id
     start = (
         "Resume assessment"
@@ -180,7 +194,10 @@ def _home_row(line: ServiceLine, today: date) -> Block:
     )
     return {
         "type": "section",
-        "text": {"type": "mrkdwn", "text": service_line(line, today)},
+        "text": {
+            "type": "mrkdwn",
+            "text": service_line(line, today) + (PEER_REVIEWED if reviewed else ""),
+        },
         "accessory": {
             "type": "overflow",
             "action_id": ids.HOME_SERVICE_MENU,
