@@ -66,6 +66,17 @@ def invitations_of_team(team_id: str, *, session: Session) -> list[ReviewInvitat
     )
 
 
+def active_invitations(*, session: Session) -> list[ReviewInvitation]:
+    """Invitations not withdrawn, of every workspace (open challenges live on these)."""
+    return list(
+        session.scalars(
+            select(ReviewInvitation)
+            .where(ReviewInvitation.withdrawn_at.is_(None))
+            .order_by(ReviewInvitation.id)
+        )
+    )
+
+
 def unfinished_invitations(*, session: Session) -> list[ReviewInvitation]:
     """Open, unfinished reviews of every workspace (the reviewer nudge looks at these)."""
     return list(

@@ -39,10 +39,10 @@ def assessment_reviews(assessment_id: int, *, session: Session) -> list[Assessme
             .order_by(ReviewInvitation.id)
         )
     )
-    return _with_states(invitations, session)
+    return with_states(invitations, session)
 
 
-def _with_states(
+def with_states(
     invitations: Sequence[ReviewInvitation], session: Session
 ) -> list[AssessmentReview]:
     ids = [invitation.id for invitation in invitations]
@@ -98,7 +98,7 @@ def reviewed_service_ids(
 
 
 def team_reviews(team_id: str, *, session: Session) -> list[AssessmentReview]:
-    return _with_states(invitations_of_team(team_id, session=session), session)
+    return with_states(invitations_of_team(team_id, session=session), session)
 
 
 def review_portfolio(

@@ -37,6 +37,7 @@ from bot.core.reminders import (
 from bot.core.working_hours import WorkingHours
 from bot.deps import Deps
 from bot.slack.directory import SlackDirectory
+from bot.slack.review_reminder_job import review_digest_nudges, send_reviewer_nudges
 from storage.models import ClaimStatus
 from storage.reminder_queries import (
     STALE_CLAIM_AFTER,
@@ -117,6 +118,7 @@ def run_reminders_tick(
     report.services, report.settled_services = len(services), len(services) - len(unsettled)
     people, ready = _look_up_owners(directory or SlackDirectory(client), unsettled, report)
     planned = plan_nudges(ready, now, people, hours)
+    planned += review_digest_nudges(deps, directory or SlackDirectory(client), now, hours)  # #15
     todo = [nudge for nudge in planned if not done(nudge.key)]
     report.planned, report.already_done = len(planned), len(planned) - len(todo)
     deliveries = group_deliveries(todo, MAX_DIGEST_ITEMS)
@@ -125,6 +127,7 @@ def run_reminders_tick(
         return report
     for delivery in deliveries:
         _deliver(deps, client, delivery, report)
+    report.sent += send_reviewer_nudges(deps, client, now, hours)  # peer review (#15)
     if report.sent or report.released or report.failed_messages:
         logger.info("reminders tick: %s", report.summary())
     if out is not None:
