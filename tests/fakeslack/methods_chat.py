@@ -148,7 +148,9 @@ def get_permalink(ctx: Context, req: ApiRequest) -> Json:
     if channel.is_private and not channel.is_member:
         raise ApiError("channel_not_found")
     message = ws.message(channel.id, req.string("message_ts") or "")
-    link = f"https://{ws.team_domain}.slack.com/archives/{channel.id}/p{message.ts.replace('.', '')}"
+    link = (
+        f"https://{ws.team_domain}.slack.com/archives/{channel.id}/p{message.ts.replace('.', '')}"
+    )
     return {"ok": True, "channel": channel.id, "permalink": link}
 
 
