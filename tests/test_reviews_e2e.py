@@ -177,3 +177,46 @@ def test_peer_review_by_another_council(
     driver.command("start Bins", user=REVIEWER, channel=SHARED_CHANNEL, team_id=KENT_TEAM)
     assert "started" not in last_reply(app)
     assert rows(app) == before
+
+
+def test_ask_from_the_completion_message_then_withdraw_and_expire(slack_app: RunningApp) -> None:
+    app = slack_app
+    complete_assessment(app)
+    completion = [
+        m for m in assessment_thread(app) if "Ask for a peer review" in str(m.get("blocks"))
+    ]
+    assert completion, "the completion message offers a peer review"
+    # Asked from the team channel, where Priya is not a member: refused inline, nothing saved.
+    app.driver.click("Ask for a peer review", user=OWNER, in_message=(CHANNEL, completion[0]["ts"]))
+    modal = app.fake.open_views(OWNER)[-1]
+    before = rows(app)
+    app.driver.submit_view(modal, {"reviewer": REVIEWER}, user=OWNER)
+    assert rows(app) == before
+    assert app.fake.open_views(OWNER), "the modal stays open with the error on the field"
+    app.fake.close_view(app.fake.open_views(OWNER)[-1]["id"])
+    # The owner themselves can't review.
+    ask_modal = app.driver.click(
+        "Ask for a peer review", user=OWNER, in_message=(CHANNEL, completion[0]["ts"])
+    )
+    assert ask_modal.status == 200
+    app.driver.submit_view(app.fake.open_views(OWNER)[-1], {"reviewer": OWNER}, user=OWNER)
+    assert rows(app) == before
+    app.fake.close_view(app.fake.open_views(OWNER)[-1]["id"])
+
+    ask(app)
+    agree(app, 1)
+    # Withdrawn: her next click is refused and saves nothing.
+    parent = review_thread(app)[0]
+    app.driver.click("Withdraw invitation", user=OWNER, in_message=(SHARED_CHANNEL, parent["ts"]))
+    before = rows(app)
+    agree(app, 2)
+    assert rows(app) == before and "withdrawn" in last_reply(app)
+    assert "Withdrawn by" in str(review_thread(app)[0]["blocks"])
+
+    # Asked again, then 30 days pass: the invitation has expired.
+    ask(app)
+    assert "Asked Priya" in last_reply(app)
+    app.clock.advance(days=30)
+    before = rows(app)
+    agree(app, 1)
+    assert rows(app) == before and "expired" in last_reply(app)
