@@ -11,7 +11,6 @@ import io
 from pathlib import Path
 
 import pytest
-
 from sqlalchemy import select
 
 from bot.cli import main
