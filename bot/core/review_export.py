@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from typing import IO
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from bot.core.export import BOM, LINE_END, text_cell
 from bot.core.reviews import verdict_status
@@ -99,7 +99,10 @@ def review_rows(team_id: str, service_ids: Sequence[int], *, session: Session) -
     for response in responses_of(ids, session=session):
         answers.setdefault(response.verdict_id, []).append(response)
     services = {
-        s.id: s for s in session.scalars(select(Service).where(Service.id.in_(wanted or {-1})))
+        s.id: s
+        for s in session.scalars(
+            select(Service).where(Service.id.in_(wanted or {-1})).options(lazyload(Service.owners))
+        )
     }
     titles = {
         (row.assessment_id, row.number): row.title

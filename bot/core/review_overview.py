@@ -13,7 +13,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, lazyload
 
 from bot.core.due import add_months
 from bot.core.reviews import PointReview, grade_gap, point_reviews
@@ -110,7 +110,11 @@ def review_portfolio(
     service_ids: Sequence[int] | None = None,
 ) -> ReviewPortfolio:
     """Peer review across the workspace's services (or the summary's counted ones)."""
-    query = select(Service).where(Service.team_id == team_id, Service.archived_at.is_(None))
+    query = (
+        select(Service)
+        .where(Service.team_id == team_id, Service.archived_at.is_(None))
+        .options(lazyload(Service.owners))  # owners aren't needed: one statement at any size
+    )
     services = [
         s for s in session.scalars(query) if service_ids is None or s.id in set(service_ids)
     ]
