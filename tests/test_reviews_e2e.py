@@ -204,8 +204,19 @@ def test_ask_from_the_completion_message_then_withdraw_and_expire(slack_app: Run
 
     ask(app)
     agree(app, 1)
-    # Withdrawn: her next click is refused and saves nothing.
+    # She stops and comes back: Continue review posts her first unanswered point again.
     parent = review_thread(app)[0]
+    app.driver.click(
+        "Continue review",
+        user=REVIEWER,
+        team_id=KENT_TEAM,
+        in_message=(SHARED_CHANNEL, parent["ts"]),
+    )
+    again = [
+        m for m in review_thread(app) if m.get("text", "").startswith("Peer review: Point 2 of")
+    ]
+    assert len(again) == 2
+    # Withdrawn: her next click is refused and saves nothing.
     app.driver.click("Withdraw invitation", user=OWNER, in_message=(SHARED_CHANNEL, parent["ts"]))
     before = rows(app)
     agree(app, 2)

@@ -25,7 +25,7 @@ from bot.blocks.reviews import (
 from bot.blocks.words import tally_line
 from bot.core.flow import point_numbers, tally
 from bot.core.review_actions import ASK_AGAIN_POST, CARD, CHALLENGE_POST, FINISH_POST, review_state
-from bot.core.reviews import first_unreviewed, review_tally
+from bot.core.reviews import first_unreviewed, open_actions_on_point, review_tally
 from bot.deps import Deps
 from bot.slack.errors import SLACK_CALL_ERRORS, slack_error_code
 from storage.assessment_queries import current_answers
@@ -42,10 +42,6 @@ from storage.review_queries import (
 )
 
 logger = logging.getLogger(__name__)
-
-# An open-actions source: (assessment id, point) -> titles of that point's open actions.
-# The actions feature plugs its lookup in here; without it, cards show no actions.
-OpenActions = dict[tuple[int, int], list[str]]
 
 
 @dataclass(frozen=True)
@@ -139,7 +135,7 @@ def reserve_next_card(deps: Deps, invitation_id: int, *, again: bool) -> int | N
 
 
 def card_message(
-    deps: Deps, invitation_id: int, number: int, open_actions: OpenActions | None = None
+    deps: Deps, invitation_id: int, number: int
 ) -> tuple[ReviewInvitation, tuple[str, list[Block]]]:
     with deps.sessions() as session:
         invitation = session.get(ReviewInvitation, invitation_id)
@@ -147,8 +143,8 @@ def card_message(
         context = review_context(invitation, session=session)
         answer = current_answers(context.assessment.id, session=session).get(number)
         state = review_state(invitation, session=session).get(number)
+        actions = open_actions_on_point(context.assessment.id, number, session=session)
     titles = {point.number: point.title for point in context.assessment.points}
-    actions = (open_actions or {}).get((context.assessment.id, number), [])
     message = build_review_card(
         invitation,
         number,
