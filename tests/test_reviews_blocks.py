@@ -5,16 +5,18 @@ from __future__ import annotations
 from datetime import timedelta
 
 from bot.blocks import review_ids as rid
-from bot.blocks.reviews import (
-    ReviewHeader,
+from bot.blocks.review_forms import (
     build_ask_modal,
     build_challenge_modal,
-    build_challenge_post,
     build_respond_modal,
+    modal_metadata,
+)
+from bot.blocks.reviews import (
+    ReviewHeader,
+    build_challenge_post,
     build_result,
     build_review_card,
     build_review_parent,
-    modal_metadata,
 )
 from bot.core.reviews import ChallengeStatus, PointReview, ReviewTally
 from storage.models import Answer, ReviewInvitation, ReviewVerdict

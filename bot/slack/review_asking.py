@@ -1,4 +1,5 @@
-"""Asking someone for a peer review: what Slack must tell us first, then one short transaction.
+"""Asking someone for a peer review (`/assess review`, or the modal): Slack first, then one
+short transaction.
 
 Slack first: who the reviewer is (users.info gives their own workspace id, which a Slack
 Connect user from another council carries), their organisation's name (team.info), and
@@ -8,28 +9,43 @@ asker is answered, and only then is the review thread posted.
 
 from __future__ import annotations
 
+import json
 import logging
 import re
+from typing import Any
 
+from slack_bolt import Ack
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy.exc import IntegrityError
 
+from bot.blocks import review_ids as rid
 from bot.core.review_actions import Reviewer, invite
 from bot.core.reviews import ReviewError, invitation_name, is_active
 from bot.core.text import escape, safe
 from bot.deps import Deps
+from bot.slack import review_saving as saving
+from bot.slack import view_state
+from bot.slack.after_ack import later
 from bot.slack.directory import SlackDirectory
-from bot.slack.errors import CHANNEL_ERRORS, SLACK_CALL_ERRORS, not_in_channel_text
-from bot.slack.lookup import may_manage, refusal_text
+from bot.slack.errors import (
+    CHANNEL_ERRORS,
+    COULD_NOT_SAVE,
+    DATABASE_ERRORS,
+    SLACK_CALL_ERRORS,
+    not_in_channel_text,
+)
+from bot.slack.lookup import may_manage, refusal_text, service_to_manage
 from bot.slack.review_thread import post_parent, post_reserved, reserve_next_card
-from storage.assessment_queries import previous_completed
+from bot.slack.router import CommandRequest
+from storage.assessment_queries import assessment_by_id, previous_completed
 from storage.models import ReviewInvitation
 from storage.review_queries import active_invitation, review_context
 from storage.service_queries import service_by_id
 
 logger = logging.getLogger(__name__)
 
+USAGE = "/assess review <service> @person"
 MENTION = re.compile(r"^<@([UW][A-Z0-9]{1,30})(?:\|[^>]*)?>$")
 BARE_ID = re.compile(r"^@?([UW][A-Z0-9]{2,30})$")
 MEMBER_PAGES = 50  # 50 × 1,000 members: more than any council channel
@@ -141,3 +157,72 @@ def start_thread(deps: Deps, client: WebClient, invitation: ReviewInvitation) ->
         f"Asked {escape(invitation_name(invitation))} to review {safe(service_name, 80)}, in "
         f"a thread in <#{invitation.channel_id}>. The invitation lasts 30 days."
     )
+
+
+# --- the command and the modal -----------------------------------------------------------
+
+
+def review_command(request: CommandRequest) -> None:
+    if len(request.args) < 2 or mentioned_user(request.args[-1]) is None:
+        request.reply(f"Name the service and mention the reviewer: `{USAGE}`")
+        return
+    reviewer_id = mentioned_user(request.args[-1])
+    assert reviewer_id is not None
+    request.args = request.args[:-1]
+    with request.deps.sessions() as session:
+        service = service_to_manage(request, session, USAGE, "ask for a peer review")
+    if service is None:
+        return
+    outcome = invite_reviewer(
+        request.deps,
+        request.client,
+        team_id=request.team_id,
+        user_id=request.user_id,
+        service_id=service.id,
+        reviewer_id=reviewer_id,
+        channel_id=request.channel_id,
+    )
+    if isinstance(outcome, str):
+        request.reply(outcome)
+        return
+    request.reply(start_thread(request.deps, request.client, outcome))
+
+
+def ask_submit(deps: Deps, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
+    view = body["view"]
+    try:
+        meta = json.loads(view.get("private_metadata") or "{}")
+        assessment_id, channel = int(meta["a"]), str(meta["c"])
+    except (ValueError, KeyError, TypeError):
+        ack()
+        return
+    reviewer = view_state.selected_user(view, rid.REVIEWER_FIELD)
+    team_id, user_id = body["team"]["id"], body["user"]["id"]
+    with deps.sessions() as session:
+        assessment = assessment_by_id(assessment_id, team_id=team_id, session=session)
+    if not reviewer or assessment is None:
+        ack(response_action="errors", errors={rid.REVIEWER_FIELD: "Choose the reviewer."})
+        return
+    try:
+        outcome = invite_reviewer(
+            deps,
+            client,
+            team_id=team_id,
+            user_id=user_id,
+            service_id=assessment.service_id,
+            reviewer_id=reviewer,
+            channel_id=channel,
+        )
+    except DATABASE_ERRORS:
+        logger.warning("database unavailable while inviting a reviewer", exc_info=True)
+        outcome = COULD_NOT_SAVE
+    if isinstance(outcome, str):
+        ack(response_action="errors", errors={rid.REVIEWER_FIELD: saving.plain(outcome)[:150]})
+        return
+    ack()
+
+    def follow_up() -> None:
+        text = start_thread(deps, client, outcome)
+        client.chat_postEphemeral(channel=channel, user=user_id, text=text)
+
+    later(deps, "starting a peer review", follow_up)
