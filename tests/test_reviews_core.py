@@ -236,3 +236,14 @@ def test_verdicts_challenges_and_their_history(sessions: sessionmaker[Session]) 
             review_portfolio("T1", now=far, tz=LONDON, session=session).reviewed_within_interval
             == 0
         )
+
+
+def test_refusals_escape_the_reviewers_name(sessions: sessionmaker[Session]) -> None:
+    with sessions.begin() as session:
+        service, assessment = completed(session)
+        sly = Reviewer("UX", "TKENT", "<!channel> Sly", "Kent & Co", in_channel=True)
+        invitation = invite(
+            service, assessment, sly, invited_by="U1", channel_id="C1", now=NOW, session=session
+        )
+    refusal = grant_refusal(invitation, "UOTHER", "T1", NOW)
+    assert refusal is not None and "&lt;!channel&gt; Sly (Kent &amp; Co)" in refusal

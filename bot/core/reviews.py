@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from enum import StrEnum
 
+from bot.core.text import escape
 from storage.models import (
     ChallengeResponse,
     Rating,
@@ -70,11 +71,11 @@ def reviewer_identity(body: Mapping[str, object]) -> tuple[str, str]:
 def grant_refusal(
     invitation: ReviewInvitation, user_id: str, user_team_id: str, now: datetime
 ) -> str | None:
-    """Why this person may not act as the invitation's reviewer now, or None if they may."""
+    """Why this person may not act as the invitation's reviewer now (mrkdwn), or None."""
     if user_id != invitation.reviewer_id or user_team_id != invitation.reviewer_team_id:
         return (
-            f"Sorry, only {invitation_name(invitation)} was invited to review this, so only "
-            "their answers count. Nothing was saved."
+            f"Sorry, only {escape(invitation_name(invitation))} was invited to review this, so "
+            "only their answers count. Nothing was saved."
         )
     if invitation.withdrawn_at is not None:
         return "This review invitation was withdrawn by the service's owners. Nothing was saved."
@@ -214,14 +215,6 @@ def review_tally(numbers: Sequence[int], reviewed: Mapping[int, PointReview]) ->
         challenged=challenged,
         total=len(numbers),
         open_challenges=sum(1 for state in first_round if state.open),
-    )
-
-
-def result_line(invitation: ReviewInvitation, result: ReviewTally) -> str:
-    """e.g. "Peer review by Priya (Kent County Council): 12 agreed, 3 challenged" (plain)."""
-    return (
-        f"Peer review by {invitation_name(invitation)}: "
-        f"{result.agreed} agreed, {result.challenged} challenged"
     )
 
 
