@@ -201,6 +201,13 @@ def test_ask_from_the_completion_message_then_withdraw_and_expire(slack_app: Run
     app.driver.submit_view(app.fake.open_views(OWNER)[-1], {"reviewer": OWNER}, user=OWNER)
     assert rows(app) == before
     app.fake.close_view(app.fake.open_views(OWNER)[-1]["id"])
+    # A colleague from another team, in the team channel: the review thread starts there.
+    app.driver.click("Ask for a peer review", user=OWNER, in_message=(CHANNEL, completion[0]["ts"]))
+    app.driver.submit_view(app.fake.open_views(OWNER)[-1], {"reviewer": OUTSIDER}, user=OWNER)
+    assert not app.fake.open_views(OWNER)
+    colleague = review_thread(app, CHANNEL)
+    assert "by <@UOUT>" in colleague[0]["blocks"][0]["text"]["text"]
+    assert colleague[-1]["text"].startswith("Peer review: Point 1 of 15")
 
     ask(app)
     agree(app, 1)

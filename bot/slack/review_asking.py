@@ -35,7 +35,7 @@ from bot.slack.errors import (
     SLACK_CALL_ERRORS,
     not_in_channel_text,
 )
-from bot.slack.lookup import may_manage, refusal_text, service_to_manage
+from bot.slack.lookup import may_manage, named_service, refusal_text
 from bot.slack.review_thread import post_parent, post_reserved, reserve_next_card
 from bot.slack.router import CommandRequest
 from storage.assessment_queries import assessment_by_id, previous_completed
@@ -170,7 +170,7 @@ def review_command(request: CommandRequest) -> None:
     assert reviewer_id is not None
     request.args = request.args[:-1]
     with request.deps.sessions() as session:
-        service = service_to_manage(request, session, USAGE, "ask for a peer review")
+        service = named_service(request, session, USAGE)  # who may ask: checked below
     if service is None:
         return
     outcome = invite_reviewer(
