@@ -332,7 +332,8 @@ class ReviewInvitation(Base):
 
     The reviewer is identified by their user id *and* their own workspace id, because a Slack
     Connect user from another council carries their own team id. The invitation lapses at
-    `expires_at` or when an owner withdraws it; `thread_ts` is the review thread once posted.
+    `expires_at` or when an owner withdraws it; `thread_ts` is the review thread once posted,
+    `assessment_link` the permalink to the assessment thread its first message shows.
     """
 
     __tablename__ = "review_invitations"
@@ -361,6 +362,7 @@ class ReviewInvitation(Base):
     expires_at: Mapped[Timestamp]
     channel_id: Mapped[SlackId]
     thread_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    assessment_link: Mapped[str | None] = mapped_column(String(500), nullable=True)
     finished_at: Mapped[OptionalTimestamp]
     withdrawn_at: Mapped[OptionalTimestamp]
     withdrawn_by: Mapped[str | None] = mapped_column(String(32), nullable=True)

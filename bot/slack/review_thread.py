@@ -84,7 +84,8 @@ def parent_message(deps: Deps, context: ReviewContext, link: str | None) -> tupl
 
 def post_parent(deps: Deps, client: WebClient, context: ReviewContext) -> str:
     """Post the review thread's parent; raises the Slack error (the caller tells the asker)."""
-    text, blocks = parent_message(deps, context, assessment_link(client, context))
+    link = assessment_link(client, context)
+    text, blocks = parent_message(deps, context, link)
     response = client.chat_postMessage(
         channel=context.invitation.channel_id, text=text, blocks=blocks, unfurl_links=False
     )
@@ -93,6 +94,7 @@ def post_parent(deps: Deps, client: WebClient, context: ReviewContext) -> str:
         invitation = invitation_for_update(context.invitation.id, session=session)
         if invitation is not None:
             invitation.thread_ts = ts
+            invitation.assessment_link = link[:500] if link else None
     return ts
 
 
@@ -102,7 +104,7 @@ def refresh_parent(deps: Deps, client: WebClient, invitation_id: int) -> None:
         if invitation is None or invitation.thread_ts is None:
             return
         context = review_context(invitation, session=session)
-    text, blocks = parent_message(deps, context, assessment_link(client, context))
+    text, blocks = parent_message(deps, context, invitation.assessment_link)
     _update(client, Where(invitation.channel_id, invitation.thread_ts), text, blocks)
 
 

@@ -35,6 +35,7 @@ def upgrade() -> None:
         sa.Column("expires_at", storage.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("channel_id", sa.String(length=32), nullable=False),
         sa.Column("thread_ts", sa.String(length=32), nullable=True),
+        sa.Column("assessment_link", sa.String(length=500), nullable=True),
         sa.Column("finished_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("withdrawn_at", storage.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("withdrawn_by", sa.String(length=32), nullable=True),
