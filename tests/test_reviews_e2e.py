@@ -237,3 +237,31 @@ def test_ask_from_the_completion_message_then_withdraw_and_expire(slack_app: Run
     before = rows(app)
     agree(app, 1)
     assert rows(app) == before and "expired" in last_reply(app)
+
+
+def test_modal_mistakes_come_back_on_the_field_and_save_nothing(slack_app: RunningApp) -> None:
+    app = slack_app
+    complete_assessment(app)
+    ask(app)
+    card = review_card(app, 1)
+    where = (SHARED_CHANNEL, card["ts"])
+    app.driver.click("Challenge", user=REVIEWER, team_id=KENT_TEAM, in_message=where)
+    modal = app.fake.open_views(REVIEWER)[-1]
+    before = rows(app)
+    response = app.driver.submit_view(
+        modal, {"rating": "not_met", "comment": "   "}, user=REVIEWER, team_id=KENT_TEAM
+    )
+    assert response.json()["errors"] == {"comment": "Say why you challenge it."}
+    assert rows(app) == before and app.fake.open_views(REVIEWER)
+    app.driver.submit_view(
+        modal, {"rating": "not_met", "comment": "No research yet"}, user=REVIEWER, team_id=KENT_TEAM
+    )
+    post = challenge_post(app, 1)
+    app.driver.click("Respond", user=OWNER, in_message=(CHANNEL, post["ts"]))
+    respond = app.fake.open_views(OWNER)[-1]
+    before = rows(app)
+    response = app.driver.submit_view(
+        respond, {"note": "See the log", "links": "javascript:alert(1)"}, user=OWNER
+    )
+    assert set(response.json()["errors"]) == {"links"}
+    assert rows(app) == before
