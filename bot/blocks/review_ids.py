@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from bot.blocks.assessment import parse_card_value
+
 ASK: Final = "review_ask"  # on the completion message: value is the assessment id
 RESUME: Final = "review_resume"  # on the review thread's parent: value is the invitation id
 WITHDRAW: Final = "review_withdraw"  # ditto, for owners
@@ -32,10 +34,7 @@ def point_value(invitation_id: int, point_number: int) -> str:
 
 def parse_point_value(value: str) -> tuple[int, int] | None:
     """(invitation id, point) from a button value; None if it was tampered with."""
-    parts = value.split(":")
-    if len(parts) != 2 or not all(part.isdigit() and len(part) < 12 for part in parts):
-        return None
-    return int(parts[0]), int(parts[1])
+    return parse_card_value(value)  # the same "id:point" shape as an assessment card's
 
 
 def parse_id(value: str) -> int | None:
