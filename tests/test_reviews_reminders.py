@@ -59,3 +59,5 @@ def test_a_challenge_open_for_14_days_reaches_the_owners_digest_once(
     assert dm is not None
     texts = [str(m["blocks"]) for m in app.fake.messages(dm)]
     assert sum("challenged by peer reviewer Priya (Kent County Council)" in t for t in texts) == 1
+    digest = next(m for m in app.fake.messages(dm) if "challenged by" in str(m["blocks"]))
+    assert "Snooze" not in str(digest["blocks"])  # a challenge is answered in its thread
