@@ -247,3 +247,15 @@ def test_refusals_escape_the_reviewers_name(sessions: sessionmaker[Session]) -> 
         )
     refusal = grant_refusal(invitation, "UOTHER", "T1", NOW)
     assert refusal is not None and "&lt;!channel&gt; Sly (Kent &amp; Co)" in refusal
+
+
+def test_the_reviewer_is_known_by_their_own_workspace_in_any_payload_shape() -> None:
+    from bot.core.reviews import reviewer_identity
+
+    connect = {"team": {"id": "T1"}, "user": {"id": "UPRIYA", "team_id": "TKENT"}}
+    assert reviewer_identity(connect) == ("UPRIYA", "TKENT")
+    assert reviewer_identity({"team": {"id": "TKENT"}, "user": {"id": "UPRIYA"}}) == (
+        "UPRIYA",
+        "TKENT",
+    )
+    assert reviewer_identity({}) == ("", "")
