@@ -17,7 +17,7 @@ from typing import Any
 from slack_bolt import Ack, Respond
 from slack_sdk import WebClient
 
-from bot.core.review_actions import CHALLENGE_POST, FINISH_POST, give_verdict
+from bot.core.review_actions import CHALLENGE_POST, FINISH_POST, answer_response, give_verdict
 from bot.core.reviews import ReviewError, grant_refusal, reviewer_identity
 from bot.deps import Deps
 from bot.slack.directory import SlackDirectory
@@ -108,6 +108,28 @@ def save_verdict(
                         session=session,
                     )
                 )
+        return saved
+
+
+def save_answer(
+    deps: Deps, body: dict[str, Any], parsed: tuple[int, int], verdict: Verdict
+) -> Saved:
+    """The reviewer's answer to the team's response; a kept challenge goes to the team again."""
+    now = deps.clock()
+    with deps.sessions.begin() as session:
+        context = reviewer_context(session, deps, body, parsed[0])
+        row = answer_response(
+            context.invitation,
+            context.assessment,
+            parsed[1],
+            verdict,
+            comment="",
+            now=now,
+            session=session,
+        )
+        saved = Saved(parsed[0], parsed[1])
+        if verdict == Verdict.CHALLENGE:
+            saved.posts.append(reserve_challenge(context, row.id, now, session))
         return saved
 
 

@@ -26,7 +26,6 @@ from bot.core.flow import parse_links
 from bot.core.review_actions import (
     ASK_AGAIN_POST,
     accept_challenge,
-    answer_response,
     respond_to_challenge,
     withdraw,
 )
@@ -211,25 +210,11 @@ def _answer_click(
         ack()
         return
 
-    def save() -> saving.Saved:
-        now = deps.clock()
-        with deps.sessions.begin() as session:
-            context = saving.reviewer_context(session, deps, body, parsed[0])
-            row = answer_response(
-                context.invitation,
-                context.assessment,
-                parsed[1],
-                verdict,
-                comment="",
-                now=now,
-                session=session,
-            )
-            saved = saving.Saved(parsed[0], parsed[1])
-            if verdict == Verdict.CHALLENGE:
-                saved.posts.append(saving.reserve_challenge(context, row.id, now, session))
-            return saved
-
-    saved = saving.save_then_ack(ack, lambda text: saving.tell(client, respond, body, text), save)
+    saved = saving.save_then_ack(
+        ack,
+        lambda text: saving.tell(client, respond, body, text),
+        lambda: saving.save_answer(deps, body, parsed, verdict),
+    )
     if saved is not None:
         later(deps, "updating the review", lambda: saving.after(deps, client, saved))
 
