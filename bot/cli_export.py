@@ -23,6 +23,7 @@ from bot.config import ConfigError, load_storage_settings
 from bot.core.action_export import export_actions_csv
 from bot.core.export import AnswererNames, export_csv, find_service
 from bot.core.people import Directory
+from bot.core.review_export import review_rows, write_reviews_csv
 from storage.db import make_engine, read_only_sessions
 from storage.export_queries import exportable_services, workspace_ids
 
@@ -57,6 +58,11 @@ def add_export_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
         "--actions",
         action="store_true",
         help="improvement actions instead of answers (with --history: one row per change)",
+    )
+    parser.add_argument(
+        "--reviews",
+        action="store_true",
+        help="peer-review verdicts instead of answers (one row per verdict)",
     )
     parser.add_argument(
         "--team",
@@ -97,6 +103,15 @@ def _export(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[int, str]
             if service is None:
                 raise ExportError(f"no service called {args.service!r} in workspace {team_id}")
             services = [service]
+        if args.reviews:  # peer reviews (#15): no Slack names needed
+            ids = [service.id for service in services]
+
+            def write_reviews(out: IO[bytes]) -> int:
+                with sessions() as session:
+                    rows = review_rows(team_id, ids, session=session)
+                return write_reviews_csv(out, rows)
+
+            return _write_to(args.out, write_reviews), team_id
         names = AnswererNames(_directory(env))
 
         def write(out: IO[bytes]) -> int:

@@ -388,3 +388,134 @@ class ActionEvent(Base):
     due_on: Mapped[date] = mapped_column(Date)
     reason: Mapped[str] = mapped_column(Text, default="")  # note, drop or re-dating reason
     evidence_links: Mapped[list[str]] = mapped_column(JSON, default=list)
+
+
+# --- peer review (#15) ------------------------------------------------------------------------
+
+
+class Verdict(StrEnum):
+    """Stable lowercase words: they appear in the reviews export."""
+
+    AGREE = "agree"
+    CHALLENGE = "challenge"
+
+
+class ResponseKind(StrEnum):
+    ACCEPTED = "accepted"
+    RESPONDED = "responded"
+
+
+class ReviewInvitation(Base):
+    """The only grant a peer reviewer has: one assessment, one person of one workspace.
+
+    The reviewer is identified by their user id *and* their own workspace id, because a Slack
+    Connect user from another council carries their own team id. The invitation lapses at
+    `expires_at` or when an owner withdraws it; `thread_ts` is the review thread once posted,
+    `assessment_link` the permalink to the assessment thread its first message shows.
+    """
+
+    __tablename__ = "review_invitations"
+    __table_args__ = (
+        Index(
+            "uq_review_invitations_one_active",
+            "assessment_id",
+            "reviewer_team_id",
+            "reviewer_id",
+            unique=True,
+            sqlite_where=text("withdrawn_at IS NULL"),
+            postgresql_where=text("withdrawn_at IS NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[SlackId] = mapped_column(index=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)
+    reviewer_id: Mapped[SlackId]
+    reviewer_team_id: Mapped[SlackId]
+    reviewer_name: Mapped[str] = mapped_column(String(120))
+    reviewer_org: Mapped[str] = mapped_column(String(120))
+    invited_by: Mapped[SlackId]
+    invited_at: Mapped[Timestamp]
+    expires_at: Mapped[Timestamp]
+    channel_id: Mapped[SlackId]
+    thread_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    assessment_link: Mapped[str | None] = mapped_column(String(500), nullable=True)
+    finished_at: Mapped[OptionalTimestamp]
+    withdrawn_at: Mapped[OptionalTimestamp]
+    withdrawn_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+    def __repr__(self) -> str:
+        return (
+            f"ReviewInvitation(id={self.id}, assessment_id={self.assessment_id}, "
+            f"reviewer={self.reviewer_team_id}/{self.reviewer_id})"
+        )
+
+
+class ReviewVerdict(Base):
+    """One verdict on one point; never updated, only appended (the newest row per point wins).
+
+    `round` is 0 for the first verdict and counts up each time the reviewer answers the team's
+    response to a challenge. `team_rating` is the team's rating the reviewer saw.
+    """
+
+    __tablename__ = "review_verdicts"
+    __table_args__ = (
+        Index("ix_review_verdicts_invitation_point", "invitation_id", "point_number"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[SlackId] = mapped_column(index=True)
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("review_invitations.id"))
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)
+    point_number: Mapped[int]
+    round: Mapped[int] = mapped_column(Integer, default=0)
+    verdict: Mapped[str] = mapped_column(String(16))
+    team_rating: Mapped[str] = mapped_column(String(16))
+    reviewer_rating: Mapped[str] = mapped_column(String(16))
+    comment: Mapped[str] = mapped_column(Text, default="")
+    given_by: Mapped[SlackId]
+    given_at: Mapped[Timestamp]
+
+
+class ChallengeResponse(Base):
+    """An owner's answer to a challenge: accepted (with the answer it added) or responded."""
+
+    __tablename__ = "challenge_responses"
+    __table_args__ = (
+        Index("ix_challenge_responses_invitation_point", "invitation_id", "point_number"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[SlackId] = mapped_column(index=True)
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("review_invitations.id"))
+    verdict_id: Mapped[int] = mapped_column(ForeignKey("review_verdicts.id"))
+    point_number: Mapped[int]
+    kind: Mapped[str] = mapped_column(String(16))
+    note: Mapped[str] = mapped_column(Text, default="")
+    links: Mapped[list[str]] = mapped_column(JSON, default=list)
+    answer_id: Mapped[int | None] = mapped_column(ForeignKey("answers.id"), nullable=True)
+    responded_by: Mapped[SlackId]
+    responded_at: Mapped[Timestamp]
+
+
+class ReviewPost(Base):
+    """A message of a review reserved before it is posted, so it is posted exactly once.
+
+    `kind` says what it is (a point card, a challenge in the assessment thread, the finish
+    announcement, a question back to the reviewer); `ref` what it is about (a point number or
+    a verdict id); `attempt` lets a card come back when the reviewer resumes.
+    """
+
+    __tablename__ = "review_posts"
+    __table_args__ = (UniqueConstraint("invitation_id", "kind", "ref", "attempt"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invitation_id: Mapped[int] = mapped_column(ForeignKey("review_invitations.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    ref: Mapped[int]
+    attempt: Mapped[int]
+    channel_id: Mapped[SlackId]
+    message_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    reserved_at: Mapped[Timestamp]
+    posted_at: Mapped[OptionalTimestamp]

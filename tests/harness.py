@@ -31,9 +31,12 @@ OUTSIDER = "UOUT"
 ADMIN = "UADMIN"  # named in ASSESSBOT_ADMINS
 SLACK_ADMIN = "USLACKADMIN"  # a Slack workspace admin
 FOREIGNER = "UFOREIGN"  # a user of another workspace
+KENT_TEAM = "TKENT"  # another council, connected through a Slack Connect channel
+REVIEWER = "UPRIYA"  # Priya of Kent County Council: a Slack Connect user with her own team id
 CHANNEL = "CTEAM"
 OTHER_CHANNEL = "COTHER"
 NOT_JOINED = "CNOTJOINED"
+SHARED_CHANNEL = "CSHARED"  # a Slack Connect channel shared with Kent County Council
 
 
 @dataclass
@@ -60,6 +63,14 @@ def populate(fake: FakeSlack) -> None:
     fake.add_channel(CHANNEL, "team-bins")
     fake.add_channel(OTHER_CHANNEL, "leadership")
     fake.add_channel(NOT_JOINED, "random", is_member=False)
+    fake.add_team(TEAM, "Anytown Council")
+    fake.add_team(KENT_TEAM, "Kent County Council")
+    fake.add_user(REVIEWER, team_id=KENT_TEAM, name="Priya", real_name="Priya Patel")
+    fake.add_channel(
+        SHARED_CHANNEL,
+        "shared-peer-review",
+        members=[OWNER, TEAMMATE, OUTSIDER, ADMIN, SLACK_ADMIN, REVIEWER, "UBOT"],
+    )
 
 
 class InflightExecutor(ThreadPoolExecutor):

@@ -2,7 +2,9 @@
 
 Owners manage their services; admins (ASSESSBOT_ADMINS, and Slack workspace admins/owners)
 manage everything, export everything and change settings; other members may only look; a user
-of another workspace sees nothing at all. Every refusal changes nothing.
+of another workspace sees nothing at all. A peer reviewer from another council may give
+verdicts on the one assessment they were invited to review, and nothing else. Every refusal
+changes nothing.
 """
 
 from __future__ import annotations
@@ -14,20 +16,24 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from storage.models import Base, ImprovementAction, Service
+from storage.models import Base, ImprovementAction, ReviewInvitation, Service
 from tests.harness import (
     ADMIN,
     CHANNEL,
     FOREIGNER,
+    KENT_TEAM,
     OTHER_CHANNEL,
     OTHER_TEAM,
     OUTSIDER,
     OWNER,
+    REVIEWER,
+    SHARED_CHANNEL,
     SLACK_ADMIN,
     TEAM,
     TEAMMATE,
     RunningApp,
 )
+from tests.review_steps import ask, complete_assessment
 from tests.test_assessment_e2e import last_reply, newest_card, register
 
 
@@ -38,6 +44,7 @@ class Role:
     team: str
     owner: bool = False
     admin: bool = False
+    reviewer: bool = False
 
 
 ROLES = [
@@ -46,6 +53,7 @@ ROLES = [
     Role("ASSESSBOT_ADMINS admin", ADMIN, TEAM, admin=True),
     Role("Slack workspace admin", SLACK_ADMIN, TEAM, admin=True),
     Role("another workspace", FOREIGNER, OTHER_TEAM),
+    Role("peer reviewer of another council", REVIEWER, KENT_TEAM, reviewer=True),
 ]
 
 
@@ -68,6 +76,38 @@ def prepare(app: RunningApp) -> None:
     view = app.fake.open_views(ADMIN)[-1]
     response = app.driver.submit_view(view, {"summary_channels": [OTHER_CHANNEL]}, user=ADMIN)
     assert response.status == 200 and not app.fake.open_views(ADMIN)
+    prepare_review(app)
+
+
+def prepare_review(app: RunningApp) -> None:
+    """A completed assessment of "Reviewed" that Priya (Kent) is invited to review; she has
+    challenged points 1 and 2."""
+    complete_assessment(app, "Reviewed")
+    ask(app, "Reviewed")
+    for point in (1, 2):
+        forge(app, "review_challenge", point, REVIEWER, KENT_TEAM, SHARED_CHANNEL)
+        modal = app.fake.open_views(REVIEWER)[-1]
+        app.driver.submit_view(
+            modal, {"rating": "not_met", "comment": "not yet"}, user=REVIEWER, team_id=KENT_TEAM
+        )
+    assert rows(app)["review_verdicts"] == 2
+
+
+def invitation_id(app: RunningApp) -> int:
+    with app.deps.sessions() as session:
+        return session.scalars(
+            select(ReviewInvitation.id).where(ReviewInvitation.reviewer_id == REVIEWER)
+        ).one()
+
+
+def forge(
+    app: RunningApp, action_id: str, point: int | None, user: str, team: str, channel: str
+) -> None:
+    """A click on a review button (its value as the app writes it) in a message of `channel`."""
+    inv = invitation_id(app)
+    value = str(inv) if point is None else f"{inv}:{point}"
+    where = (channel, str(app.fake.messages(channel)[0]["ts"]))
+    app.driver.click_action(action_id, value, user=user, team_id=team, in_message=where)
 
 
 def first_card(app: RunningApp) -> str:
@@ -176,6 +216,71 @@ def post_summary(app: RunningApp, role: Role) -> bool:
     return len(app.fake.messages(OTHER_CHANNEL)) > before
 
 
+def ask_review(app: RunningApp, role: Role) -> bool:
+    before = rows(app)["review_invitations"]
+    app.driver.command(
+        f"review Reviewed <@{OUTSIDER}|oscar>",
+        user=role.user,
+        channel=SHARED_CHANNEL,
+        team_id=role.team,
+        escape=False,
+    )
+    return rows(app)["review_invitations"] == before + 1
+
+
+def review_agree(app: RunningApp, role: Role) -> bool:
+    before = rows(app)["review_verdicts"]
+    forge(app, "review_agree", 3, role.user, role.team, SHARED_CHANNEL)
+    return rows(app)["review_verdicts"] == before + 1
+
+
+def review_challenge(app: RunningApp, role: Role) -> bool:
+    forge(app, "review_challenge", 4, role.user, role.team, SHARED_CHANNEL)
+    views = [v for v in app.fake.open_views(role.user) if v["callback_id"] == "review_challenge"]
+    if not views:
+        return False
+    before = rows(app)["review_verdicts"]
+    app.driver.submit_view(
+        views[-1], {"rating": "met", "comment": "fine"}, user=role.user, team_id=role.team
+    )
+    return rows(app)["review_verdicts"] == before + 1
+
+
+def accept_challenge(app: RunningApp, role: Role) -> bool:
+    before = rows(app)["challenge_responses"]
+    forge(app, "challenge_accept", 1, role.user, role.team, CHANNEL)
+    return rows(app)["challenge_responses"] == before + 1
+
+
+def respond_to_challenge(app: RunningApp, role: Role) -> bool:
+    forge(app, "challenge_respond", 2, role.user, role.team, CHANNEL)
+    views = [v for v in app.fake.open_views(role.user) if v["callback_id"] == "challenge_respond"]
+    if not views:
+        return False
+    before = rows(app)["challenge_responses"]
+    app.driver.submit_view(views[-1], {"note": "see the log"}, user=role.user, team_id=role.team)
+    return rows(app)["challenge_responses"] == before + 1
+
+
+def resume_review(app: RunningApp, role: Role) -> bool:
+    before = rows(app)["review_posts"]
+    forge(app, "review_resume", None, role.user, role.team, SHARED_CHANNEL)
+    return rows(app)["review_posts"] == before + 1
+
+
+def withdraw_review(app: RunningApp, role: Role) -> bool:
+    forge(app, "review_withdraw", None, role.user, role.team, SHARED_CHANNEL)
+    with app.deps.sessions() as session:
+        invitation = session.get(ReviewInvitation, invitation_id(app))
+        return invitation is not None and invitation.withdrawn_at is not None
+
+
+def export_reviews(app: RunningApp, role: Role) -> bool:
+    before = len(app.fake.uploaded_files())
+    app.driver.command("export reviews", user=role.user, channel=CHANNEL, team_id=role.team)
+    return len(app.fake.uploaded_files()) == before + 1
+
+
 Action = Callable[[RunningApp, Role], bool]
 ACTIONS: list[tuple[str, Action, Callable[[Role], bool]]] = [
     ("start", start, lambda r: r.owner or r.admin),
@@ -187,6 +292,14 @@ ACTIONS: list[tuple[str, Action, Callable[[Role], bool]]] = [
     ("settings", settings, lambda r: r.admin),
     ("post summary", post_summary, lambda r: r.admin),
     ("archive", archive, lambda r: r.owner or r.admin),
+    ("ask for a peer review", ask_review, lambda r: r.owner or r.admin),
+    ("export reviews", export_reviews, lambda r: r.owner or r.admin),
+    ("review: agree", review_agree, lambda r: r.reviewer),
+    ("review: challenge", review_challenge, lambda r: r.reviewer),
+    ("review: continue", resume_review, lambda r: r.reviewer),
+    ("challenge: accept", accept_challenge, lambda r: r.owner or r.admin),
+    ("challenge: respond", respond_to_challenge, lambda r: r.owner or r.admin),
+    ("review: withdraw", withdraw_review, lambda r: r.owner or r.admin),
 ]
 
 

@@ -32,6 +32,9 @@ from storage.reminder_queries import SnoozeView
 STATUS_MENU = (("Met", "met"), ("Partly met", "partly_met"), ("Not met", "not_met"))
 
 
+PEER_REVIEWED = " · :mag_right: peer-reviewed"
+
+
 def service_line(line: ServiceLine, today: date) -> str:
     return (
         f"*{safe(line.service.name, 80)}* · {escape(line.standard_short)} · "
@@ -155,6 +158,7 @@ def build_home(
     others: list[ServiceLine],
     today: date,
     action_counts: Mapping[int, ActionCounts] | None = None,
+    reviewed: frozenset[int] = frozenset(),  # peer-reviewed within their interval (#15)
 ) -> dict[str, Any]:
     counts = action_counts or {}
     blocks: list[Block] = [
@@ -166,23 +170,32 @@ def build_home(
     ]
     blocks.extend(
         _home_rows(
-            mine, today, "You don't own any services yet. `/assess new` registers one.", counts
+            mine,
+            today,
+            "You don't own any services yet. `/assess new` registers one.",
+            counts,
+            reviewed,
         )
     )
     blocks.append(divider())
     blocks.append(header("Other services"))
-    blocks.extend(_home_rows(others, today, "No other services yet.", counts))
+    blocks.extend(_home_rows(others, today, "No other services yet.", counts, reviewed))
     assert len(blocks) <= VIEW_BLOCK_LIMIT
     return {"type": "home", "blocks": blocks}
 
 
 def _home_rows(
-    lines: list[ServiceLine], today: date, empty: str, counts: Mapping[int, ActionCounts]
+    lines: list[ServiceLine],
+    today: date,
+    empty: str,
+    counts: Mapping[int, ActionCounts],
+    reviewed: frozenset[int] = frozenset(),
 ) -> list[Block]:
     if not lines:
         return [context(empty)]
     rows = [
-        _home_row(line, today, counts.get(line.service.id)) for line in lines[:HOME_SECTION_CAP]
+        _home_row(line, today, counts.get(line.service.id), line.service.id in reviewed)
+        for line in lines[:HOME_SECTION_CAP]
     ]
     if len(lines) > HOME_SECTION_CAP:
         rest = pack_lines(service_line(line, today) for line in lines[HOME_SECTION_CAP:])
@@ -192,7 +205,9 @@ def _home_rows(
     return rows
 
 
-def _home_row(line: ServiceLine, today: date, actions: ActionCounts | None = None) -> Block:
+def _home_row(
+    line: ServiceLine, today: date, actions: ActionCounts | None = None, reviewed: bool = False
+) -> Block:
     service_id = line.service.id
     text = service_line(line, today)
     if counts_text(actions):  # improvement actions (#14)
@@ -204,7 +219,7 @@ def _home_row(line: ServiceLine, today: date, actions: ActionCounts | None = Non
     )
     return {
         "type": "section",
-        "text": {"type": "mrkdwn", "text": text},
+        "text": {"type": "mrkdwn", "text": text + (PEER_REVIEWED if reviewed else "")},
         "accessory": {
             "type": "overflow",
             "action_id": ids.HOME_SERVICE_MENU,

@@ -45,6 +45,7 @@ STAGE_ICONS = {
     Stage.DUE: ":bell:",
     Stage.OVERDUE: ":warning:",
     Stage.STALLED: ":hourglass_flowing_sand:",
+    Stage.CHALLENGE: ":triangular_flag_on_post:",
 }
 
 
@@ -94,6 +95,8 @@ def _nudge_blocks(nudge: PlannedNudge, audience: Audience) -> list[Block]:
     elif audience is Audience.CHANNEL and service.owner_ids:
         owners = ", ".join(mention(owner) for owner in service.owner_ids)
         blocks.append(context(f"Owners: {owners}"))
+    if nudge.stage is Stage.CHALLENGE:  # peer review (#15): answered in the assessment thread
+        return blocks
     start = "Resume assessment" if service.in_progress is not None else "Start reassessment"
     blocks.append(
         actions(

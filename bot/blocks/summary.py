@@ -28,6 +28,7 @@ from bot.blocks.kit import (
     progress_bar,
     section,
 )
+from bot.blocks.reviews import peer_review_lines
 from bot.blocks.summary_ids import (
     CHANNELS_ACTION,
     CHANNELS_BLOCK,
@@ -270,6 +271,8 @@ def summary_groups(summary: Summary) -> list[list[Block]]:
         groups[-1].append(section("*:mag: Evidence gaps*: every Met point has evidence."))
     if summary.actions is not None:  # improvement actions (#14)
         groups.append(action_summary_blocks(summary.actions))
+    if summary.reviews is not None and summary.reviews.services:
+        groups.append([divider(), *pack_lines(peer_review_lines(summary.reviews))])  # #15
     if summary.lines:
         groups.append([divider()])
         groups.append(

@@ -41,6 +41,8 @@ class Stage(StrEnum):
     DUE = "due"
     OVERDUE = "overdue"
     STALLED = "stalled"
+    REVIEW = "review"  # peer review (#15): a reviewer who hasn't finished, in the review thread
+    CHALLENGE = "challenge"  # peer review (#15): a challenge open 14 days, in owners' digests
 
 
 class Audience(StrEnum):

@@ -22,6 +22,7 @@ from zoneinfo import ZoneInfo
 
 from bot.core.due import STALLED_AFTER
 from bot.core.reminders import FLAG_OVERDUE_DAYS
+from bot.core.review_overview import ReviewPortfolio
 
 if TYPE_CHECKING:
     from bot.core.action_summary import ActionFigures
@@ -275,6 +276,7 @@ class Summary:
     grids: tuple[HeatGrid, ...]
     # Improvement actions (#14); None where they were not loaded (figures_for adds them).
     actions: ActionFigures | None = None
+    reviews: ReviewPortfolio | None = None  # peer review (#15), filled in by the summary job
 
     @property
     def trend(self) -> Trend | None:

@@ -23,6 +23,7 @@ from bot.slack.listeners import (
     export,
     reminders,
     restore,
+    reviews,
     services,
     summary,
 )
@@ -30,7 +31,17 @@ from bot.slack.router import CommandRouter
 
 logger = logging.getLogger(__name__)
 
-FEATURES = (services, assessment, events, reminders, summary, export, restore, actions)
+FEATURES = (
+    services,
+    assessment,
+    events,
+    reminders,
+    summary,
+    export,
+    restore,
+    actions,
+    reviews,
+)
 
 
 def build_app(

@@ -38,6 +38,7 @@ from bot.core.working_hours import WorkingHours
 from bot.deps import Deps
 from bot.slack.action_nudge_job import gather_action_nudges
 from bot.slack.directory import SlackDirectory
+from bot.slack.review_reminder_job import review_digest_nudges, send_reviewer_nudges
 from storage.models import ClaimStatus
 from storage.reminder_queries import (
     STALE_CLAIM_AFTER,
@@ -131,6 +132,7 @@ def run_reminders_tick(
     states.update(actions.states)
     people.update(actions.people)
     planned.extend(actions.planned)
+    planned += review_digest_nudges(deps, directory, now, hours)  # peer review (#15)
     todo = [nudge for nudge in planned if not done(nudge.key)]
     report.planned, report.already_done = len(planned), len(planned) - len(todo)
     deliveries = group_deliveries(todo, MAX_DIGEST_ITEMS)
@@ -139,6 +141,7 @@ def run_reminders_tick(
         return report
     for delivery in deliveries:
         _deliver(deps, client, delivery, report)
+    report.sent += send_reviewer_nudges(deps, client, now, hours)  # peer review (#15)
     if report.sent or report.released or report.failed_messages:
         logger.info("reminders tick: %s", report.summary())
     if out is not None:

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from bot.blocks.due import due_sentence
 from bot.blocks.kit import Block
 from bot.blocks.portfolio import build_status, status_modal
+from bot.blocks.reviews import review_status_blocks
 from bot.core.overview import service_lines
 from bot.core.services import due_of
 from bot.deps import Deps
@@ -46,17 +47,19 @@ def status_blocks(
     counts = action_counts(  # improvement actions (#14)
         session=session, team_id=service.team_id, today=today, service_ids=[service.id]
     ).get(service.id)
-    return build_status(
+    reviews = review_status_blocks(service.id, session=session)  # peer review (#15)
+    blocks = build_status(
         line,
         answers,
         titles,
         today=today,
         now=now,
         snooze=snooze,
-        limit=limit,
+        limit=limit - len(reviews),
         due_why=why,
         actions=counts,
     )
+    return [*blocks, *reviews]
 
 
 def status_view(deps: Deps, team_id: str, service_id: int) -> dict[str, Any] | None:

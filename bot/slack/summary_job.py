@@ -27,6 +27,7 @@ from sqlalchemy.orm import Session
 from bot.blocks.summary import build_summary_messages, summary_text
 from bot.core.action_summary import figures_for
 from bot.core.heatmap import HeatImage, render_summary
+from bot.core.review_overview import review_portfolio
 from bot.core.summary import (
     Figures,
     ServiceRecord,
@@ -119,7 +120,14 @@ def compute_summary(
     actions = figures_for(
         portfolio, session=session, team_id=settings.team_id, now=now, tz=deps.settings.timezone
     )
-    return replace(summary, actions=actions)
+    reviews = review_portfolio(  # peer review (#15): a fixed number of queries
+        settings.team_id,
+        now=now,
+        tz=deps.settings.timezone,
+        session=session,
+        service_ids=[record.id for record in portfolio],
+    )
+    return replace(summary, actions=actions, reviews=reviews)
 
 
 def post_summary(deps: Deps, client: WebClient, channel_id: str, summary: Summary) -> Posted:

@@ -14,6 +14,7 @@ from slack_sdk import WebClient
 from sqlalchemy import select
 
 from bot.blocks.assessment import CardView, build_card, build_completion, build_parent
+from bot.blocks.reviews import ask_button
 from bot.blocks.words import day
 from bot.core.actions import is_weak
 from bot.core.flow import Tally, point_numbers, tally
@@ -153,6 +154,7 @@ def announce_completion(
     deps: Deps, client: WebClient, assessment: Assessment, service: Service, result: Tally
 ) -> None:
     text, blocks = completion_message(deps, assessment, service, result)
+    blocks = [*blocks, ask_button(assessment.id)]  # peer review (#15) starts here
     # In the team's own channel the reply is also sent to the channel (Slack's "also send to
     # channel"), so people not following the thread see the result once; elsewhere the team's
     # channel gets its own message.

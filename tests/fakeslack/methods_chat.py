@@ -145,7 +145,20 @@ def post_ephemeral(ctx: Context, req: ApiRequest) -> Json:
     return {"ok": True, "message_ts": ephemeral.ts}
 
 
+def get_permalink(ctx: Context, req: ApiRequest) -> Json:
+    ws = ctx.ws
+    channel = ws.find_channel(req.string("channel"))
+    if channel.is_private and not channel.is_member:
+        raise ApiError("channel_not_found")
+    message = ws.message(channel.id, req.string("message_ts") or "")
+    link = (
+        f"https://{ws.team_domain}.slack.com/archives/{channel.id}/p{message.ts.replace('.', '')}"
+    )
+    return {"ok": True, "channel": channel.id, "permalink": link}
+
+
 HANDLERS: dict[str, Handler] = {
+    "chat.getPermalink": get_permalink,
     "chat.postMessage": post_message,
     "chat.update": update,
     "chat.delete": delete,

@@ -55,6 +55,48 @@ def conversations_open(ctx: Context, req: ApiRequest) -> Json:
     return answer
 
 
+def team_info(ctx: Context, req: ApiRequest) -> Json:
+    """This workspace, or (with `team`) a Slack Connect organisation the fake knows of."""
+    ws = ctx.ws
+    team_id = req.string("team") or ws.team_id
+    if team_id == ws.team_id:
+        name = ws.teams.get(team_id, ws.team_domain)
+        domain = ws.team_domain
+    elif team_id in ws.teams:
+        name = ws.teams[team_id]
+        domain = team_id.lower()
+    else:
+        raise ApiError("team_not_found")
+    return {"ok": True, "team": {"id": team_id, "name": name, "domain": domain}}
+
+
+def conversations_members(ctx: Context, req: ApiRequest) -> Json:
+    """Members of a channel, paginated with an offset cursor like Slack's opaque one.
+
+    A channel added without a member list holds the workspace's own active users; people of
+    other organisations are only in channels that list them (Slack Connect channels)."""
+    ws = ctx.ws
+    channel = ws.channels.get(req.string("channel") or "")
+    if channel is None or (channel.is_private and not channel.is_member):
+        raise ApiError("channel_not_found")
+    if channel.members is not None:
+        members = sorted(channel.members)
+    else:
+        members = sorted(
+            u.id for u in ws.users.values() if u.team_id == ws.team_id and not u.deleted
+        )
+    try:
+        start = int(req.string("cursor") or 0)
+        limit = int(req.string("limit") or 100)
+    except ValueError:
+        raise ApiError("invalid_cursor") from None
+    if limit < 1 or limit > 1000:
+        raise ApiError("invalid_limit")
+    page = members[start : start + limit]
+    following = str(start + limit) if start + limit < len(members) else ""
+    return {"ok": True, "members": page, "response_metadata": {"next_cursor": following}}
+
+
 def apps_connections_open(ctx: Context, req: ApiRequest) -> Json:
     return {"ok": True, "url": ctx.socket_url()}
 
@@ -64,5 +106,7 @@ HANDLERS: dict[str, Handler] = {
     "users.info": users_info,
     "conversations.info": conversations_info,
     "conversations.open": conversations_open,
+    "conversations.members": conversations_members,
+    "team.info": team_info,
     "apps.connections.open": apps_connections_open,
 }

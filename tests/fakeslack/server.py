@@ -205,6 +205,11 @@ class FakeSlack:
         with self._lock:
             self._ws.users[user_id] = user
 
+    def add_team(self, team_id: str, name: str) -> None:
+        """Name a workspace (this one, or a Slack Connect organisation) for team.info."""
+        with self._lock:
+            self._ws.teams[team_id] = name
+
     def add_channel(
         self,
         channel_id: str,

@@ -443,6 +443,7 @@ class Workspace:
     response_urls: dict[str, ResponseUrl] = field(default_factory=dict)  # id -> binding
     response_posts: list[ResponsePost] = field(default_factory=list)
     created: float = field(default_factory=time.time)
+    teams: dict[str, str] = field(default_factory=dict)  # team id -> name (Slack Connect orgs)
 
     def __post_init__(self) -> None:
         self.ids = Ids(self.clock)

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 
 from bot.blocks.portfolio import build_home
 from bot.core.overview import service_lines
+from bot.core.review_overview import reviewed_service_ids, team_reviews
 from bot.deps import Deps
 from bot.slack.after_ack import later
 from bot.slack.router import CommandRouter
@@ -59,7 +60,10 @@ def publish_home(deps: Deps, client: WebClient, *, team_id: str, user_id: str) -
         services = services_in_workspace(team_id=team_id, session=session)
         lines = service_lines(services, catalogue=deps.catalogue, session=session)
         counts = action_counts(session=session, team_id=team_id, today=today)  # actions (#14)
+        reviews = team_reviews(team_id, session=session)  # peer review (#15)
+    reviewed = reviewed_service_ids(services, reviews, deps.clock(), deps.settings.timezone)
     mine = [line for line in lines if user_id in line.service.owner_ids]
     others = [line for line in lines if user_id not in line.service.owner_ids]
     mine.sort(key=lambda line: line.service.next_due_on)
-    client.views_publish(user_id=user_id, view=build_home(mine, others, today, counts))
+    view = build_home(mine, others, today, counts, frozenset(reviewed))
+    client.views_publish(user_id=user_id, view=view)
