@@ -122,6 +122,23 @@ def point_actions(
     )
 
 
+def open_point_actions(
+    *, session: Session, service_id: int, point_number: int
+) -> list[ImprovementAction]:
+    """The point's actions still open, whichever assessment they arose in, oldest first."""
+    return list(
+        session.scalars(
+            select(ImprovementAction)
+            .where(
+                ImprovementAction.service_id == service_id,
+                ImprovementAction.point_number == point_number,
+                ImprovementAction.status == ActionStatus.OPEN,
+            )
+            .order_by(ImprovementAction.id)
+        )
+    )
+
+
 def actioned_points(*, session: Session, assessment_id: int) -> set[int]:
     """Points of this assessment with an action that was not dropped."""
     return set(

@@ -171,17 +171,6 @@ def verdict_status(
     return ChallengeStatus.OPEN, None
 
 
-def open_actions_on_point(assessment_id: int, point_number: int, *, session: object) -> list[str]:
-    """HOOK for the actions feature (#14): titles of the point's open actions for review cards.
-
-    Peer review was built before actions landed, so no actions are known and a card shows
-    none. When #14 merges, this returns its open actions for (assessment, point); the card's
-    `open_actions` parameter already renders them.
-    """
-    del assessment_id, point_number, session
-    return []
-
-
 def first_unreviewed(numbers: Sequence[int], reviewed: Mapping[int, PointReview]) -> int | None:
     """Where the reviewer resumes: the first point without a verdict."""
     for number in numbers:

@@ -25,9 +25,10 @@ from bot.blocks.reviews import (
 from bot.blocks.words import tally_line
 from bot.core.flow import point_numbers, tally
 from bot.core.review_actions import ASK_AGAIN_POST, CARD, CHALLENGE_POST, FINISH_POST, review_state
-from bot.core.reviews import first_unreviewed, open_actions_on_point, review_tally
+from bot.core.reviews import first_unreviewed, review_tally
 from bot.deps import Deps
 from bot.slack.errors import SLACK_CALL_ERRORS, slack_error_code
+from storage.action_queries import open_point_actions
 from storage.assessment_queries import current_answers
 from storage.models import ChallengeResponse, ReviewInvitation, ReviewPost
 from storage.review_queries import (
@@ -145,7 +146,12 @@ def card_message(
         context = review_context(invitation, session=session)
         answer = current_answers(context.assessment.id, session=session).get(number)
         state = review_state(invitation, session=session).get(number)
-        actions = open_actions_on_point(context.assessment.id, number, session=session)
+        actions = [  # what the team has already promised to do about the point (#14)
+            action.text
+            for action in open_point_actions(
+                session=session, service_id=context.assessment.service_id, point_number=number
+            )
+        ]
     titles = {point.number: point.title for point in context.assessment.points}
     message = build_review_card(
         invitation,
