@@ -1,0 +1,216 @@
+"""`assessbot publish`: a static site of assessment results that any web server can host.
+
+What goes out, and what stays in:
+- only services marked publishable (unless `include_all`, for an internal copy), never
+  archived ones; a service left out appears in no file at all, not even in the figures;
+- evidence notes and links only with `with_evidence`: they may hold personal data;
+- `index.html` (figures, heatmap, weakest points, every service), one report page per service
+  under `services/`, `assessments.json` (one record per service's latest assessment, valid
+  against `docs/assessments.schema.json`) and `assessments.csv` (the export's own writer,
+  one row per point of each latest assessment).
+
+Reading is one short read-only transaction for the reports (five statements), one for the
+summary's portfolio (five) and one for the CSV, whatever the number of services. Files are
+written into the folder given; existing files of the same names are replaced.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from bot.core.export import AnswererNames, write_csv
+from bot.core.portfolio_html import render_portfolio
+from bot.core.report import Resolve, ReportData, build_reports, report_filename
+from bot.core.report_html import render_report
+from bot.core.summary import Summary, build_summary
+from storage.export_queries import AssessmentRows, stream_export
+from storage.report_queries import load_report_rows
+from storage.summary_queries import load_portfolio
+
+SCHEMA_ID = "https://assessbot.example/schemas/assessments-1.json"
+SERVICES_DIR = "services"
+
+
+@dataclass(frozen=True)
+class Site:
+    organisation: str
+    team_id: str
+    reports: tuple[ReportData, ...]
+    summary: Summary
+    hrefs: dict[int, str]  # service id -> report page, relative to the site's root
+
+
+def gather_site(
+    *,
+    sessions: sessionmaker[Session],
+    team_id: str,
+    organisation: str,
+    now: datetime,
+    tz: ZoneInfo,
+    include_all: bool = False,
+    with_evidence: bool = False,
+    person: Resolve | None = None,
+    channel: Resolve | None = None,
+    standard_titles: dict[str, str] | None = None,
+) -> Site:
+    """Everything the site shows, read in two short transactions (names resolved after)."""
+    with sessions.begin() as session:
+        rows = load_report_rows(session=session, team_id=team_id, publishable_only=not include_all)
+    with sessions.begin() as session:
+        records = load_portfolio(session=session, team_id=team_id)
+    chosen = {service.id for service in rows.services}
+    summary = build_summary(
+        [record for record in records if record.id in chosen],
+        team_id=team_id,
+        now=now,
+        tz=tz,
+        standard_labels=standard_titles,
+    )
+    reports = build_reports(
+        rows,
+        organisation=organisation,
+        with_evidence=with_evidence,
+        person=person or _as_is,
+        channel=channel or _as_is,
+        standard_titles=standard_titles,
+    )
+    hrefs = {
+        report.service_id: f"{SERVICES_DIR}/{report_filename(report.service_name, report.service_id)}"
+        for report in reports
+    }
+    return Site(organisation, team_id, tuple(reports), summary, hrefs)
+
+
+def _as_is(value: str) -> str:
+    return value
+
+
+def open_data(site: Site, *, generated_at: datetime, tz: ZoneInfo) -> dict[str, Any]:
+    """`assessments.json`: one record per assessed service's latest assessment."""
+    return {
+        "$schema": SCHEMA_ID,
+        "organisation": site.organisation,
+        "generated_at": _utc(generated_at),
+        "assessments": [
+            _record(report, site, tz) for report in site.reports if report.assessment_id
+        ],
+    }
+
+
+def _record(report: ReportData, site: Site, tz: ZoneInfo) -> dict[str, Any]:
+    return {
+        "assessment_id": report.assessment_id,
+        "service": {"id": report.service_id, "name": report.service_name},
+        "organisation": site.organisation,
+        "standard": {
+            "id": report.standard_id,
+            "version": report.standard_version,
+            "title": report.standard_title,
+        },
+        "phase": report.phase,
+        "status": report.status,
+        "overall": report.overall,
+        "started_on": _local_date(report.started_at, tz),
+        "completed_on": _local_date(report.completed_at, tz),
+        "started_at": _utc(report.started_at),
+        "completed_at": _utc(report.completed_at),
+        "points": [
+            {
+                "number": point.number,
+                "title": point.title,
+                "rating": point.rating,
+                "previous_rating": point.previous_rating,
+            }
+            for point in report.points
+        ],
+        "previous_assessment_id": report.previous_assessment_id,
+        "report_url": site.hrefs[report.service_id],
+    }
+
+
+def _utc(moment: datetime | None) -> str | None:
+    return (
+        None
+        if moment is None
+        else moment.astimezone(ZoneInfo("UTC")).strftime("%Y-%m-%dT%H:%M:%SZ")
+    )
+
+
+def _local_date(moment: datetime | None, tz: ZoneInfo) -> str | None:
+    return None if moment is None else moment.astimezone(tz).date().isoformat()
+
+
+def _without_evidence(assessments: Iterator[AssessmentRows]) -> Iterator[AssessmentRows]:
+    for assessment, rows in assessments:
+        yield AssessmentRows(
+            assessment,
+            [
+                (a, n, title, i, r, None if i is None else "", None if i is None else "[]", by, at)
+                for a, n, title, i, r, _e, _l, by, at in rows
+            ],
+        )
+
+
+@dataclass(frozen=True)
+class Published:
+    files: tuple[Path, ...]
+    services: int
+    assessments: int
+
+
+def write_site(
+    site: Site,
+    out: Path,
+    *,
+    sessions: sessionmaker[Session],
+    generated_at: datetime,
+    tz: ZoneInfo,
+    with_evidence: bool,
+    names: AnswererNames,
+) -> Published:
+    """Write every file of the site into `out` (created if missing)."""
+    (out / SERVICES_DIR).mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+
+    def put(relative: str, content: str) -> None:
+        path = out / relative
+        path.write_text(content, encoding="utf-8", newline="\n")
+        written.append(path)
+
+    put(
+        "index.html",
+        render_portfolio(
+            site.summary,
+            site.reports,
+            organisation=site.organisation,
+            tz=tz,
+            generated_at=generated_at,
+            report_hrefs=site.hrefs,
+        ),
+    )
+    for report in site.reports:
+        put(
+            site.hrefs[report.service_id],
+            render_report(report, tz=tz, generated_at=generated_at, index_href="../index.html"),
+        )
+    data = open_data(site, generated_at=generated_at, tz=tz)
+    put("assessments.json", json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    csv_path = out / "assessments.csv"
+    with sessions.begin() as session, csv_path.open("wb") as handle:
+        stream = stream_export(
+            session=session,
+            team_id=site.team_id,
+            service_ids=[report.service_id for report in site.reports],
+            history=False,
+        )
+        write_csv(stream if with_evidence else _without_evidence(stream), handle, names)
+    written.append(csv_path)
+    return Published(tuple(written), len(site.reports), len(data["assessments"]))
