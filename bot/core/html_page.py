@@ -40,7 +40,10 @@ STATUS_WORDS = {
 }
 
 # Nothing may load or run: no scripts at all, styles only from this file, images only inline.
-CSP = "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; form-action 'none'"
+CSP = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; base-uri 'none'; "
+    "form-action 'none'"
+)
 
 CSS = """
 :root{--ink:#0b0c0c;--muted:#484949;--line:#b1b4b6;--link:#1d4f91;--focus:#ffdd00;

@@ -28,7 +28,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.export import AnswererNames, write_csv
 from bot.core.portfolio_html import render_portfolio
-from bot.core.report import Resolve, ReportData, build_reports, report_filename
+from bot.core.report import ReportData, Resolve, build_reports, report_filename
 from bot.core.report_html import render_report
 from bot.core.summary import Summary, build_summary
 from storage.export_queries import AssessmentRows, stream_export
@@ -83,10 +83,17 @@ def gather_site(
         standard_titles=standard_titles,
     )
     hrefs = {
-        report.service_id: f"{SERVICES_DIR}/{report_filename(report.service_name, report.service_id)}"
+        report.service_id: SERVICES_DIR
+        + "/"
+        + report_filename(report.service_name, report.service_id)
         for report in reports
     }
     return Site(organisation, team_id, tuple(reports), summary, hrefs)
+
+
+def report_href(report: ReportData) -> str:
+    """The report page's address relative to the site's root (stable: it ends in the id)."""
+    return f"{SERVICES_DIR}/{report_filename(report.service_name, report.service_id)}"
 
 
 def _as_is(value: str) -> str:
