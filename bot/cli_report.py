@@ -109,13 +109,10 @@ def _namer(env: Mapping[str, str]) -> Namer:
     directory = _directory(env)
     if not token:
         return Namer(AnswererNames(directory))
-    from slack_sdk import WebClient  # only when Slack is wanted
+    from bot.slack.names import channel_namer_for_token  # only when Slack is wanted
 
-    from bot.slack.client import web_client
-    from bot.slack.names import channel_namer
-
-    client = web_client(token, env.get("SLACK_API_URL", "").strip() or WebClient.BASE_URL)
-    return Namer(AnswererNames(directory), channel_namer(client))
+    channels = channel_namer_for_token(token, env.get("SLACK_API_URL", "").strip() or None)
+    return Namer(AnswererNames(directory), channels)
 
 
 def _organisation(requested: str | None, stored: str | None, team_id: str) -> str:

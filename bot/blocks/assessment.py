@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.blocks import ids
 from bot.blocks.kit import Block, actions, button, context, divider, header, section
+from bot.blocks.report import download_report_block
 from bot.blocks.words import (
     mention,
     progress,
@@ -143,7 +144,11 @@ def rating_buttons(value: str, answer: Answer | None) -> Block:
 
 
 def build_completion(
-    service_name: str, result: Tally, titles: dict[int, str], next_due: str
+    service_name: str,
+    result: Tally,
+    titles: dict[int, str],
+    next_due: str,
+    service_id: int | None = None,
 ) -> tuple[str, list[Block]]:
     text = f"Assessment of {escape(service_name)} complete: {tally_line(result)}"
     lines = [
@@ -159,6 +164,8 @@ def build_completion(
         )
         blocks.append(section(f"*Not met*\n{missing}"))
     blocks.append(context(f"Next reassessment due {next_due}."))
+    if service_id is not None:
+        blocks.append(download_report_block(service_id))
     return text, blocks
 
 

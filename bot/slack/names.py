@@ -33,6 +33,13 @@ def channel_namer(client: WebClient) -> Callable[[str], str]:
     return name
 
 
+def channel_namer_for_token(token: str, api_url: str | None = None) -> Callable[[str], str]:
+    """For command-line tools run with SLACK_BOT_TOKEN set."""
+    from bot.slack.client import web_client
+
+    return channel_namer(web_client(token, api_url or WebClient.BASE_URL))
+
+
 def workspace_name(client: WebClient) -> str | None:
     """The workspace's name from auth.test (which needs no extra scope), or None."""
     try:

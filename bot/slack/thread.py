@@ -143,7 +143,9 @@ def announce_completion(
     deps: Deps, client: WebClient, assessment: Assessment, service: Service, result: Tally
 ) -> None:
     titles = {p.number: p.title for p in assessment.points}
-    text, blocks = build_completion(service.name, result, titles, day(service.next_due_on))
+    text, blocks = build_completion(
+        service.name, result, titles, day(service.next_due_on), service_id=service.id
+    )
     destinations = [(assessment.channel_id, assessment.thread_ts)]
     if service.team_channel_id != assessment.channel_id:
         destinations.append((service.team_channel_id, None))

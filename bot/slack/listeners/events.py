@@ -13,6 +13,7 @@ from bot.blocks.portfolio import build_home
 from bot.core.overview import service_lines
 from bot.deps import Deps
 from bot.slack.after_ack import later
+from bot.slack.listeners.report import may_see_portfolio
 from bot.slack.router import CommandRouter
 from storage.event_queries import first_delivery
 from storage.service_queries import services_in_workspace
@@ -60,4 +61,5 @@ def publish_home(deps: Deps, client: WebClient, *, team_id: str, user_id: str) -
     mine = [line for line in lines if user_id in line.service.owner_ids]
     others = [line for line in lines if user_id not in line.service.owner_ids]
     mine.sort(key=lambda line: line.service.next_due_on)
-    client.views_publish(user_id=user_id, view=build_home(mine, others, today))
+    admin = may_see_portfolio(client, user_id, deps.settings.admins)
+    client.views_publish(user_id=user_id, view=build_home(mine, others, today, admin=admin))
