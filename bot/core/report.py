@@ -154,10 +154,10 @@ class ReportData:
             return self.status
         tally = self.tally
         if tally.not_met:
-            return Rating.NOT_MET
+            return Rating.NOT_MET.value
         if tally.partly_met or tally.unanswered:
-            return Rating.PARTLY_MET
-        return Rating.MET
+            return Rating.PARTLY_MET.value
+        return Rating.MET.value
 
 
 def report_filename(service_name: str, service_id: int) -> str:
