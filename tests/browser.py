@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -171,7 +170,12 @@ def keep_screenshots() -> Path | None:
 
 
 def copy_screenshot(source: Path, name: str) -> None:
+    """Keep a copy, as a 64-colour PNG so docs/ stays small (the pages use few colours)."""
     folder = keep_screenshots()
-    if folder is not None:
-        folder.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, folder / name)
+    if folder is None:
+        return
+    from PIL import Image
+
+    folder.mkdir(parents=True, exist_ok=True)
+    with Image.open(source) as image:
+        image.convert("RGB").quantize(colors=64).save(folder / name, optimize=True)
