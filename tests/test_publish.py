@@ -8,13 +8,16 @@ import io
 import json
 from collections.abc import Callable
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import jsonschema
 import pytest
+from sqlalchemy import Engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.cli_report import add_report_parsers
 from bot.core.export import COLUMNS
+from bot.core.publish import gather_site
 from storage.report_queries import remember_workspace_name
 from tests.report_seed import (
     BAD_LINK,
@@ -25,9 +28,10 @@ from tests.report_seed import (
     Portfolio,
     seed_reports,
 )
-from tests.test_export import T0
+from tests.test_export import T0, add_answer, add_assessment, add_service
 
 ROOT = Path(__file__).resolve().parent.parent
+LONDON = ZoneInfo("Europe/London")
 SCHEMA = json.loads((ROOT / "docs" / "assessments.schema.json").read_text(encoding="utf-8"))
 
 
@@ -177,3 +181,31 @@ def test_publish_of_an_empty_database_says_so(
 ) -> None:
     assert run_cli(["publish", "--out", str(tmp_path / "site")]) == 2
     assert "no services yet" in capsys.readouterr().err
+
+
+def test_gathering_the_site_costs_the_same_statements_at_any_size(
+    sessions: sessionmaker[Session], engine: Engine
+) -> None:
+    def statements() -> int:
+        seen: list[str] = []
+
+        def count(*args: object) -> None:
+            seen.append(str(args[2]))
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            site = gather_site(sessions=sessions, team_id="T1", organisation="B", now=T0, tz=LONDON)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        assert site.reports
+        return sum(1 for s in seen if s.lstrip().upper().startswith("SELECT"))
+
+    seed_reports(sessions)
+    small = statements()
+    with sessions.begin() as session:
+        for number in range(30):
+            service = add_service(session, f"More {number}")
+            service.publishable = True
+            assessment = add_assessment(session, service, ["One", "Two"], started_at=T0)
+            add_answer(session, assessment, 1, "met", at=T0)
+    assert statements() == small

@@ -64,7 +64,7 @@ def render_report(
     )
     footer = (
         f"Produced by assessbot on {text(local_day(generated_at, tz))} from the "
-        f"{text(report.organisation)} assessment records. Times are UK local time."
+        f"{text(report.organisation)} assessment records. Times are {text(tz.key)} time."
     )
     if not report.with_evidence:
         footer += " Evidence notes and links are not included in this copy."
