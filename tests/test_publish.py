@@ -146,6 +146,12 @@ def test_with_evidence_and_all(cli_env: str, seeded: Portfolio, tmp_path: Path) 
     assert EVIDENCE in {row["evidence"] for row in rows}
     assert HIDDEN in {row["service"] for row in rows}
 
+    # publishing the public copy into the same folder leaves nothing of the internal one
+    assert run_cli(["publish", "--out", str(site)]) == 0
+    for name, content in every_file(site).items():
+        assert HIDDEN not in content and EVIDENCE not in content, name
+    assert not (site / f"services/secret-squirrel-service-{seeded.hidden}.html").exists()
+
 
 def test_report_writes_one_file_and_names_the_organisation(
     cli_env: str, seeded: Portfolio, tmp_path: Path

@@ -11,7 +11,9 @@ What goes out, and what stays in:
 
 Reading is one short read-only transaction for the reports (five statements), one for the
 summary's portfolio (five) and one for the CSV, whatever the number of services. Files are
-written into the folder given; existing files of the same names are replaced.
+written into the folder given, replacing those of the same names; report pages left there by an
+earlier run that this run did not write are deleted, so a service that stopped being
+publishable does not linger on the site.
 """
 
 from __future__ import annotations
@@ -220,4 +222,8 @@ def write_site(
         )
         write_csv(stream if with_evidence else _without_evidence(stream), handle, names)
     written.append(csv_path)
+    current = {path.resolve() for path in written}
+    for stale in (out / SERVICES_DIR).glob("*.html"):
+        if stale.resolve() not in current:
+            stale.unlink()
     return Published(tuple(written), len(site.reports), len(data["assessments"]))
