@@ -44,9 +44,9 @@ def render_portfolio(
         f'<p class="lede">How {len(reports)} of {text(organisation)}\'s digital services '
         "measure up against their service standard, from each service's latest assessment.</p>",
         _figures(summary),
+        _weakest(summary.weakest),  # before the grid: at 300 services the grid is long
         _key(),
         *(_heatmap(grid, hrefs, index) for index, grid in enumerate(summary.grids, start=1)),
-        _weakest(summary.weakest),
         _services(reports, hrefs),
     ]
     footer = (
