@@ -13,7 +13,7 @@ from sqlalchemy import select
 from bot.blocks.assessment import build_completion
 from bot.cli_report import add_report_parsers
 from bot.core.flow import Tally
-from storage.models import Service, WorkspaceName
+from storage.models import Answer, Assessment, Service, WorkspaceName
 from tests.harness import ADMIN, CHANNEL, OUTSIDER, OWNER, SLACK_ADMIN, TEAMMATE, RunningApp
 from tests.report_seed import EVIDENCE, HIDDEN, seed_reports
 from tests.test_assessment_e2e import register
@@ -153,3 +153,39 @@ def test_the_completion_message_offers_download_report() -> None:
     assert [(b["text"]["text"], b["action_id"], b["value"]) for b in buttons] == [
         ("Download report", "report_download", "7")
     ]
+
+
+def test_the_completion_message_s_download_report_sends_the_finished_report(
+    slack_app: RunningApp,
+) -> None:
+    register(slack_app)
+    slack_app.driver.command("start Bins", user=OWNER, channel=CHANNEL)
+    with slack_app.deps.sessions.begin() as session:
+        assessment = session.scalars(select(Assessment)).one()
+        for point in range(1, 15):
+            session.add(
+                Answer(
+                    team_id="T1",
+                    assessment_id=assessment.id,
+                    point_number=point,
+                    rating="met",
+                    evidence="",
+                    evidence_links=[],
+                    answered_by=TEAMMATE,
+                    answered_at=slack_app.clock.now,
+                )
+            )
+        assessment_id = assessment.id
+    slack_app.driver.command("status Bins", user=OWNER, channel=CHANNEL)
+    slack_app.driver.select("status_change_15", f"{assessment_id}:15:met", user=OWNER)
+    completion = [
+        m for m in slack_app.fake.messages(CHANNEL) if "complete" in (m.get("text") or "")
+    ]
+    assert completion, "no completion message"
+    slack_app.driver.click(
+        "Download report", user=OWNER, in_message=(CHANNEL, completion[-1]["ts"])
+    )
+    files = slack_app.fake.uploaded_files()
+    assert len(files) == 1
+    page = files[0].content.decode("utf-8")
+    assert "Completed" in page and "15 points: 15 met." in page
