@@ -90,7 +90,9 @@ class OutcomeReading:
 
 
 @dataclass(frozen=True)
-class Tally:
+class RatingCounts:
+    """How many points have each rating (`bot.core.flow.Tally` is the live assessment's)."""
+
     met: int = 0
     partly_met: int = 0
     not_met: int = 0
@@ -133,9 +135,9 @@ class ReportData:
     outcomes: tuple[OutcomeReading, ...] = ()
 
     @property
-    def tally(self) -> Tally:
+    def tally(self) -> RatingCounts:
         counts = Counter(point.rating for point in self.points)
-        return Tally(
+        return RatingCounts(
             met=counts[Rating.MET],
             partly_met=counts[Rating.PARTLY_MET],
             not_met=counts[Rating.NOT_MET],
