@@ -3,7 +3,9 @@
 A report shows a service's latest assessment with every answer ever given to it (so a changed
 answer shows its history) beside the previous assessment's ratings. `load_report_rows` reads
 that for any number of services in five statements (services, owners, assessments, snapshot
-points, answers), so publishing 300 services costs the same round trips as one report.
+points, answers), so publishing 300 services costs the same round trips as one report. The
+open data has every assessment of each service: `assessment_history` reads each one's snapshot
+and current ratings in three more.
 
 Every statement is filtered on the workspace as well as the services, so a row of another
 workspace cannot slip in through a join. Archived services are never reported or published.
@@ -16,7 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import NamedTuple
 
-from sqlalchemy import ColumnElement, select
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
 from storage.claims import dialect_insert
@@ -182,6 +184,72 @@ def load_report_rows(
         points={key: tuple(value) for key, value in points.items()},
         answers={key: tuple(value) for key, value in answers.items()},
     )
+
+
+class RatedAssessment(NamedTuple):
+    """One assessment for the open data: its snapshot and each point's current rating."""
+
+    assessment: AssessmentRow
+    points: tuple[tuple[int, str], ...]
+    ratings: dict[int, str]  # point number -> rating; a point nobody answered is missing
+
+
+def assessment_history(
+    *, session: Session, team_id: str, service_ids: Sequence[int]
+) -> dict[int, list[RatedAssessment]]:
+    """Every assessment of these services, oldest first per service, in three statements."""
+    if not service_ids:
+        return {}
+    chosen = (
+        select(Assessment.id)
+        .where(Assessment.team_id == team_id, Assessment.service_id.in_(list(service_ids)))
+        .scalar_subquery()
+    )
+    points: dict[int, list[tuple[int, str]]] = {}
+    for assessment_id, number, title in session.execute(
+        select(AssessmentPoint.assessment_id, AssessmentPoint.number, AssessmentPoint.title)
+        .where(AssessmentPoint.assessment_id.in_(chosen))
+        .order_by(AssessmentPoint.assessment_id, AssessmentPoint.number)
+    ):
+        points.setdefault(assessment_id, []).append((number, title))
+    newest = (
+        select(func.max(Answer.id))
+        .where(Answer.team_id == team_id, Answer.assessment_id.in_(chosen))
+        .group_by(Answer.assessment_id, Answer.point_number)
+    )
+    ratings: dict[int, dict[int, str]] = {}
+    for assessment_id, number, rating in session.execute(
+        select(Answer.assessment_id, Answer.point_number, Answer.rating).where(
+            Answer.id.in_(newest)
+        )
+    ):
+        ratings.setdefault(assessment_id, {})[number] = rating
+    history: dict[int, list[RatedAssessment]] = {}
+    for row in session.execute(
+        select(
+            Assessment.id,
+            Assessment.service_id,
+            Assessment.standard_id,
+            Assessment.standard_version,
+            Assessment.standard_title,
+            Assessment.phase,
+            Assessment.status,
+            Assessment.started_by,
+            Assessment.started_at,
+            Assessment.completed_at,
+            Assessment.point_count,
+        )
+        .where(Assessment.id.in_(chosen))
+        .order_by(Assessment.service_id, Assessment.id)
+    ):
+        header = AssessmentRow(*row)
+        snapshot = tuple(points.get(header.id, ())) or tuple(
+            (number, f"Point {number}") for number in range(1, header.point_count + 1)
+        )
+        history.setdefault(header.service_id, []).append(
+            RatedAssessment(header, snapshot, ratings.get(header.id, {}))
+        )
+    return history
 
 
 def workspace_name(*, session: Session, team_id: str) -> str | None:

@@ -93,7 +93,7 @@ def test_publish_writes_the_site_of_publishable_services_only(
             assert secret not in content, (name, secret)
     for name, content in files.items():  # and no evidence by default
         assert EVIDENCE not in content and SAFE_LINK not in content, name
-    assert "3 services, 2 assessments, 6 files" in capsys.readouterr().err
+    assert "3 services, 3 assessments, 6 files" in capsys.readouterr().err
 
     index = files["index.html"]
     assert "Service assessments: Borsetshire" in index
@@ -102,8 +102,14 @@ def test_publish_writes_the_site_of_publishable_services_only(
     data = json.loads(files["assessments.json"])
     validate(data)
     assert data["organisation"] == "Borsetshire"
-    by_service = {record["service"]["name"]: record for record in data["assessments"]}
-    assert set(by_service) == {"Bins", "Parking"}  # never assessed: no assessment, no record
+    records = data["assessments"]
+    # every assessment, newest first per service; never assessed: no assessment, no record
+    assert [(r["service"]["name"], r["assessment_id"]) for r in records] == [
+        ("Bins", seeded.bins_new),
+        ("Bins", seeded.bins_old),
+        ("Parking", records[2]["assessment_id"]),
+    ]
+    by_service = {record["service"]["name"]: record for record in reversed(records)}
     bins = by_service["Bins"]
     assert bins["service"]["id"] == seeded.bins and bins["assessment_id"] == seeded.bins_new
     assert bins["previous_assessment_id"] == seeded.bins_old
@@ -122,6 +128,14 @@ def test_publish_writes_the_site_of_publishable_services_only(
     assert (site / bins["report_url"]).is_file()
     assert by_service["Parking"]["completed_on"] is None
     assert by_service["Parking"]["points"][1]["rating"] == "unanswered"
+    assert by_service["Parking"]["overall"] == "in_progress"
+    old = records[1]
+    assert old["previous_assessment_id"] is None and old["overall"] == "not_met"
+    assert [(p["number"], p["rating"], p["previous_rating"]) for p in old["points"]] == [
+        (1, "not_met", None),
+        (2, "met", None),
+    ]
+    assert old["report_url"] == bins["report_url"]
 
     rows = list(csv.DictReader(io.StringIO(files["assessments.csv"], newline="")))
     assert tuple(rows[0]) == COLUMNS

@@ -5,22 +5,22 @@ What goes out, and what stays in:
   archived ones; a service left out appears in no file at all, not even in the figures;
 - evidence notes and links only with `with_evidence`: they may hold personal data;
 - `index.html` (figures, heatmap, weakest points, every service), one report page per service
-  under `services/`, `assessments.json` (one record per service's latest assessment, valid
+  under `services/`, `assessments.json` (one record per assessment of each service, valid
   against `docs/assessments.schema.json`) and `assessments.csv` (the export's own writer,
   one row per point of each latest assessment).
 
 Reading is one short read-only transaction for the reports (five statements), one for the
-summary's portfolio (five) and one for the CSV, whatever the number of services. Files are
-written into the folder given, replacing those of the same names; report pages left there by an
-earlier run that this run did not write are deleted, so a service that stopped being
-publishable does not linger on the site.
+summary's portfolio (five), one for every assessment's ratings (three) and one for the CSV,
+whatever the number of services. Files are written into the folder given, replacing those of
+the same names; report pages left there by an earlier run that this run did not write are
+deleted, so a service that stopped being publishable does not linger on the site.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -30,11 +30,19 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.export import AnswererNames, write_csv
 from bot.core.portfolio_html import render_portfolio
-from bot.core.report import ReportData, Resolve, build_reports, report_filename
+from bot.core.report import (
+    UNANSWERED,
+    ReportData,
+    Resolve,
+    build_reports,
+    counts_of,
+    overall_result,
+    report_filename,
+)
 from bot.core.report_html import render_report
 from bot.core.summary import Summary, build_summary
 from storage.export_queries import AssessmentRows, stream_export
-from storage.report_queries import load_report_rows
+from storage.report_queries import RatedAssessment, assessment_history, load_report_rows
 from storage.summary_queries import load_portfolio
 
 SCHEMA_ID = "https://assessbot.example/schemas/assessments-1.json"
@@ -48,6 +56,7 @@ class Site:
     reports: tuple[ReportData, ...]
     summary: Summary
     hrefs: dict[int, str]  # service id -> report page, relative to the site's root
+    history: dict[int, list[RatedAssessment]] = field(default_factory=dict)  # oldest first
 
 
 def gather_site(
@@ -68,6 +77,10 @@ def gather_site(
         rows = load_report_rows(session=session, team_id=team_id, publishable_only=not include_all)
     with sessions.begin() as session:
         records = load_portfolio(session=session, team_id=team_id)
+    with sessions.begin() as session:
+        history = assessment_history(
+            session=session, team_id=team_id, service_ids=[s.id for s in rows.services]
+        )
     chosen = {service.id for service in rows.services}
     summary = build_summary(
         [record for record in records if record.id in chosen],
@@ -90,7 +103,7 @@ def gather_site(
         + report_filename(report.service_name, report.service_id)
         for report in reports
     }
-    return Site(organisation, team_id, tuple(reports), summary, hrefs)
+    return Site(organisation, team_id, tuple(reports), summary, hrefs, history)
 
 
 def report_href(report: ReportData) -> str:
@@ -103,44 +116,59 @@ def _as_is(value: str) -> str:
 
 
 def open_data(site: Site, *, generated_at: datetime, tz: ZoneInfo) -> dict[str, Any]:
-    """`assessments.json`: one record per assessed service's latest assessment."""
+    """`assessments.json`: every assessment of every published service, newest first."""
+    records = []
+    for report in site.reports:
+        assessments = site.history.get(report.service_id, [])
+        for index in range(len(assessments) - 1, -1, -1):
+            previous = assessments[index - 1] if index > 0 else None
+            records.append(_record(report, assessments[index], previous, site, tz))
     return {
         "$schema": SCHEMA_ID,
         "organisation": site.organisation,
         "generated_at": _utc(generated_at),
-        "assessments": [
-            _record(report, site, tz) for report in site.reports if report.assessment_id
-        ],
+        "assessments": records,
     }
 
 
-def _record(report: ReportData, site: Site, tz: ZoneInfo) -> dict[str, Any]:
+def _record(
+    report: ReportData,
+    rated: RatedAssessment,
+    previous: RatedAssessment | None,
+    site: Site,
+    tz: ZoneInfo,
+) -> dict[str, Any]:
+    assessment = rated.assessment
+    before: dict[int, str] | None = None
+    if previous is not None:
+        before = {number: UNANSWERED for number, _ in previous.points} | previous.ratings
+    ratings = [rated.ratings.get(number, UNANSWERED) for number, _ in rated.points]
     return {
-        "assessment_id": report.assessment_id,
+        "assessment_id": assessment.id,
         "service": {"id": report.service_id, "name": report.service_name},
         "organisation": site.organisation,
         "standard": {
-            "id": report.standard_id,
-            "version": report.standard_version,
-            "title": report.standard_title,
+            "id": assessment.standard_id,
+            "version": assessment.standard_version,
+            "title": assessment.standard_title,
         },
-        "phase": report.phase,
-        "status": report.status,
-        "overall": report.overall,
-        "started_on": _local_date(report.started_at, tz),
-        "completed_on": _local_date(report.completed_at, tz),
-        "started_at": _utc(report.started_at),
-        "completed_at": _utc(report.completed_at),
+        "phase": assessment.phase,
+        "status": assessment.status,
+        "overall": overall_result(assessment.status, counts_of(ratings)),
+        "started_on": _local_date(assessment.started_at, tz),
+        "completed_on": _local_date(assessment.completed_at, tz),
+        "started_at": _utc(assessment.started_at),
+        "completed_at": _utc(assessment.completed_at),
         "points": [
             {
-                "number": point.number,
-                "title": point.title,
-                "rating": point.rating,
-                "previous_rating": point.previous_rating,
+                "number": number,
+                "title": title,
+                "rating": rating,
+                "previous_rating": None if before is None else before.get(number),
             }
-            for point in report.points
+            for (number, title), rating in zip(rated.points, ratings, strict=True)
         ],
-        "previous_assessment_id": report.previous_assessment_id,
+        "previous_assessment_id": None if previous is None else previous.assessment.id,
         "report_url": site.hrefs[report.service_id],
     }
 

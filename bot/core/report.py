@@ -15,7 +15,7 @@ command line) and by their Slack id otherwise, so a leaver's answers still show.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
@@ -136,14 +136,7 @@ class ReportData:
 
     @property
     def tally(self) -> RatingCounts:
-        counts = Counter(point.rating for point in self.points)
-        return RatingCounts(
-            met=counts[Rating.MET],
-            partly_met=counts[Rating.PARTLY_MET],
-            not_met=counts[Rating.NOT_MET],
-            not_applicable=counts[Rating.NOT_APPLICABLE],
-            unanswered=counts[UNANSWERED],
-        )
+        return counts_of(point.rating for point in self.points)
 
     @property
     def overall(self) -> str:
@@ -152,14 +145,30 @@ class ReportData:
         Not met if any point is not met; met when every applicable point is met; partly met
         otherwise. An assessment still in progress has no overall result yet.
         """
-        if self.status != COMPLETED:
-            return self.status
-        tally = self.tally
-        if tally.not_met:
-            return Rating.NOT_MET.value
-        if tally.partly_met or tally.unanswered:
-            return Rating.PARTLY_MET.value
-        return Rating.MET.value
+        return overall_result(self.status, self.tally)
+
+
+def overall_result(status: str, counts: RatingCounts) -> str:
+    """Not met if any point is not met; met when every applicable point is met; partly met
+    otherwise (an unanswered point counts against); the status until completed."""
+    if status != COMPLETED:
+        return status
+    if counts.not_met:
+        return Rating.NOT_MET.value
+    if counts.partly_met or counts.unanswered:
+        return Rating.PARTLY_MET.value
+    return Rating.MET.value
+
+
+def counts_of(ratings: Iterable[str]) -> RatingCounts:
+    counts = Counter(ratings)
+    return RatingCounts(
+        met=counts[Rating.MET],
+        partly_met=counts[Rating.PARTLY_MET],
+        not_met=counts[Rating.NOT_MET],
+        not_applicable=counts[Rating.NOT_APPLICABLE],
+        unanswered=counts[UNANSWERED],
+    )
 
 
 def report_filename(service_name: str, service_id: int) -> str:
