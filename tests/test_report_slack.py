@@ -129,7 +129,9 @@ def test_home_has_portfolio_report_for_admins_only(slack_app: RunningApp) -> Non
     assert "Portfolio report" not in str(slack_app.fake.home_view(TEAMMATE))
     slack_app.driver.event({"type": "app_home_opened", "user": ADMIN, "tab": "home"})
     assert "Portfolio report" in str(slack_app.fake.home_view(ADMIN))
+    asked = len(slack_app.fake.calls_to("users.info"))
     slack_app.driver.click("Portfolio report", user=ADMIN)
+    assert len(slack_app.fake.calls_to("users.info")) == asked  # the page names nobody
     files = slack_app.fake.uploaded_files()
     assert len(files) == 1 and files[0].filename.startswith("portfolio-")
     page = files[0].content.decode("utf-8")

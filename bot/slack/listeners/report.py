@@ -135,7 +135,7 @@ def _portfolio(deps: Deps, body: dict[str, Any], client: WebClient, tell: Tell) 
     now = deps.clock()
     try:
         organisation = _organisation(deps, client, team_id)
-        namer = _namer(client)
+        # The portfolio page names no people or channels: no users.info for each answerer.
         site = gather_site(
             sessions=read_only_sessions(deps.engine),
             team_id=team_id,
@@ -143,8 +143,6 @@ def _portfolio(deps: Deps, body: dict[str, Any], client: WebClient, tell: Tell) 
             now=now,
             tz=deps.settings.timezone,
             include_all=True,
-            person=namer.person,
-            channel=namer.channel,
             standard_titles={standard.id: standard.title for standard in deps.catalogue},
         )
     except DATABASE_ERRORS:
