@@ -39,7 +39,7 @@ from bench.report import (
 )
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
-NAMES = ("latency", "portfolio", "export", "nudges")
+NAMES = ("latency", "portfolio", "export", "nudges", "publish")
 BUDGET_MINUTES = 15
 
 
@@ -59,6 +59,12 @@ def _nudges(quick: bool, postgres: bool) -> BenchResult:
     from bench import bench_nudges
 
     return bench_nudges.run(quick)
+
+
+def _publish(quick: bool, postgres: bool) -> BenchResult:
+    from bench import bench_publish
+
+    return bench_publish.run(quick, include_postgres=postgres)
 
 
 EXPORT_CHILD = """
@@ -157,12 +163,14 @@ RUNNERS: dict[str, Callable[[bool, bool], BenchResult]] = {
     "portfolio": _portfolio,
     "export": _export,
     "nudges": _nudges,
+    "publish": _publish,
 }
 TITLES = {
     "latency": "1. Answer latency under load",
     "portfolio": "2. Portfolio scale",
     "export": "3. Export",
     "nudges": "4. Nudge throughput",
+    "publish": "5. Publishing",
 }
 
 

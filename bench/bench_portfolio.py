@@ -73,6 +73,10 @@ class _HomeRecorder:
     def views_publish(self, *, user_id: str, view: dict[str, Any]) -> None:
         self.views.append(view)
 
+    def users_info(self, *, user: str) -> dict[str, Any]:
+        """The Home tab asks whether the viewer is an admin (for **Portfolio report**)."""
+        return {"ok": True, "user": {"id": user, "name": user.lower(), "is_admin": False}}
+
 
 def _pool(services: int) -> list[str]:
     """Owners: two per service from a pool half the size of the portfolio."""

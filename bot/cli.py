@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from bot.cli_export import add_export_parser
+from bot.cli_report import add_report_parsers
 from bot.cli_summary import add_summary_parser
 from bot.config import ConfigError, load_settings, load_storage_settings
 from standards import (
@@ -93,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_export_parser(commands)
     add_summary_parser(commands)
+    add_report_parsers(commands)
     return parser
 
 

@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
     ForeignKey,
     Index,
@@ -23,6 +24,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    false,
     text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
@@ -102,6 +104,8 @@ class Service(Base):
     snoozed_until: Mapped[OptionalTimestamp]
     # The day the phase last changed (a reassessment is due from then until one completes).
     phase_changed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
+    # Whether `assessbot publish` may put this service's results on a public site (#16).
+    publishable: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
     owners: Mapped[list[ServiceOwner]] = relationship(
         back_populates="service",
@@ -519,3 +523,17 @@ class ReviewPost(Base):
     message_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
     reserved_at: Mapped[Timestamp]
     posted_at: Mapped[OptionalTimestamp]
+
+
+class WorkspaceName(Base):
+    """The workspace's name as Slack last gave it (auth.test), for reports made without Slack.
+
+    Published reports and open data name the organisation; the command line has no Slack
+    request to ask, so the name is kept whenever the Slack side learns it (#16).
+    """
+
+    __tablename__ = "workspace_names"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    updated_at: Mapped[Timestamp]

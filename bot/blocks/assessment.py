@@ -9,6 +9,7 @@ from typing import Any
 from bot.blocks import ids
 from bot.blocks.actions import add_action_button, card_action_blocks, completion_action_blocks
 from bot.blocks.kit import Block, actions, button, context, divider, header, section
+from bot.blocks.report import download_report_block
 from bot.blocks.words import (
     mention,
     progress,
@@ -160,6 +161,7 @@ def build_completion(
     next_due: str,
     *,
     needing_action: tuple[int, list[tuple[int, str]]] | None = None,
+    service_id: int | None = None,
 ) -> tuple[str, list[Block]]:
     text = f"Assessment of {escape(service_name)} complete: {tally_line(result)}"
     lines = [
@@ -177,6 +179,8 @@ def build_completion(
     if needing_action is not None:  # improvement actions (#14): weak points with none yet
         blocks.extend(completion_action_blocks(*needing_action))
     blocks.append(context(f"Next reassessment due {next_due}."))
+    if service_id is not None:
+        blocks.append(download_report_block(service_id))
     return text, blocks
 
 

@@ -15,6 +15,7 @@ from storage.models import Answer, Service
 
 View = dict[str, Any]
 PRIVATE_METADATA_LIMIT = 3000
+PUBLISHABLE = "publishable"  # the checkbox's block id and value (#16)
 
 
 def _input(
@@ -143,6 +144,7 @@ def build_service_modal(
             optional=True,
             hint="Leave empty if it has never been assessed.",
         ),
+        _publishable_input(service.publishable if service else False),
     ]
     return {
         "type": "modal",
@@ -153,6 +155,21 @@ def build_service_modal(
         "close": plain("Cancel", 24),
         "blocks": blocks,
     }
+
+
+def _publishable_input(ticked: bool) -> Block:
+    """Off by default: results go on a public site only when someone chose that (#16)."""
+    choice = option("Publish this service's assessment results", PUBLISHABLE)
+    element: dict[str, Any] = {"type": "checkboxes", "action_id": "value", "options": [choice]}
+    if ticked:
+        element["initial_options"] = [choice]
+    return _input(
+        PUBLISHABLE,
+        "Publishing",
+        element,
+        optional=True,
+        hint="`assessbot publish` includes only services ticked here. Evidence notes stay out.",
+    )
 
 
 def _conversation_select(initial: str | None) -> dict[str, Any]:

@@ -37,3 +37,7 @@ SERVICE_FIELDS: Final = (
     "interval",
     "last_assessed",
 )
+
+# Reports (#16): the button value is the service id; the Home button has none.
+REPORT_DOWNLOAD: Final = "report_download"
+PORTFOLIO_REPORT: Final = "portfolio_report"

@@ -21,6 +21,7 @@ from bot.blocks.kit import (
     section,
 )
 from bot.blocks.reminders import snooze_status_text
+from bot.blocks.report import download_report_block, portfolio_report_blocks
 from bot.blocks.words import day, mention, progress, rating_icon, rating_label, tally_line, when
 from bot.core.flow import Tally
 from bot.core.overview import ServiceLine
@@ -86,6 +87,7 @@ def build_status(
         facts.append(f":hammer_and_wrench: {counts_text(actions)} · `/assess actions`")
     if snooze is not None and snooze.until > now:
         facts.append(snooze_status_text(snooze.until, snooze.snoozed_by))
+    facts.append(publishing_text(service.publishable))
     blocks: list[Block] = [header(f"Status · {service.name}"), section("\n".join(facts))]
     if assessment is None or line.tally is None:
         blocks.append(
@@ -99,13 +101,21 @@ def build_status(
         )
     )
     blocks.append(divider())
-    room = limit - len(blocks) - 2
+    room = limit - len(blocks) - 3
     for number in sorted(titles)[:room]:
         blocks.append(_status_point(assessment.id, number, titles[number], answers.get(number)))
     missing = _missing(line.tally, answers)
     if missing:
         blocks.append(context(missing))
+    blocks.append(download_report_block(service.id))
     return blocks
+
+
+def publishing_text(publishable: bool) -> str:
+    """Whether `assessbot publish` puts this service on the public site (#16)."""
+    if publishable:
+        return "Published: yes, `assessbot publish` includes it (evidence notes left out)"
+    return "Published: no, it stays out of the public site (`/assess edit` to change)"
 
 
 def _status_point(assessment_id: int, number: int, title: str, answer: Answer | None) -> Block:
@@ -159,6 +169,8 @@ def build_home(
     today: date,
     action_counts: Mapping[int, ActionCounts] | None = None,
     reviewed: frozenset[int] = frozenset(),  # peer-reviewed within their interval (#15)
+    *,
+    admin: bool = False,
 ) -> dict[str, Any]:
     counts = action_counts or {}
     blocks: list[Block] = [
@@ -180,6 +192,8 @@ def build_home(
     blocks.append(divider())
     blocks.append(header("Other services"))
     blocks.extend(_home_rows(others, today, "No other services yet.", counts, reviewed))
+    if admin:
+        blocks.extend(portfolio_report_blocks())
     assert len(blocks) <= VIEW_BLOCK_LIMIT
     return {"type": "home", "blocks": blocks}
 

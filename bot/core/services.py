@@ -33,6 +33,7 @@ class ServiceForm:
     owner_ids: tuple[str, ...]
     interval_months: int
     last_assessed_on: date | None
+    publishable: bool = False  # may `assessbot publish` put it on a public site (#16)
 
 
 FieldErrors = dict[str, str]
@@ -98,6 +99,7 @@ def register_service(
         created_by=user_id,
         created_at=now,
         updated_at=now,
+        publishable=form.publishable,
         owners=[ServiceOwner(user_id=owner) for owner in dict.fromkeys(form.owner_ids)],
     )
     session.add(service)
@@ -122,6 +124,7 @@ def update_service(
     service.phase = form.phase
     service.team_channel_id = form.team_channel_id
     service.interval_months = form.interval_months
+    service.publishable = form.publishable
     if form.last_assessed_on != service.last_assessed_on and form.last_assessed_on is not None:
         service.last_assessed_on = form.last_assessed_on
     wanted = list(dict.fromkeys(form.owner_ids))

@@ -22,6 +22,7 @@ from bot.slack.listeners import (
     events,
     export,
     reminders,
+    report,
     restore,
     reviews,
     services,
@@ -41,6 +42,7 @@ FEATURES = (
     restore,
     actions,
     reviews,
+    report,
 )
 
 

@@ -204,6 +204,7 @@ def completion_message(
         titles,
         day(service.next_due_on),
         needing_action=(assessment.id, needing),
+        service_id=service.id,
     )
     return text, blocks
 

@@ -34,6 +34,12 @@ def selected_conversation(view: dict[str, Any], block_id: str) -> str:
     return str(element.get("selected_conversation") or element.get("selected_channel") or "")
 
 
+def selected_values(view: dict[str, Any], block_id: str) -> list[str]:
+    """The values of the ticked checkboxes (or chosen options of a multi-select)."""
+    chosen = _element(view, block_id).get("selected_options") or []
+    return [str(item.get("value") or "") for item in chosen if isinstance(item, dict)]
+
+
 def selected_date(view: dict[str, Any], block_id: str) -> date | None:
     raw = _element(view, block_id).get("selected_date")
     try:

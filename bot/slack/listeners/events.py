@@ -14,6 +14,7 @@ from bot.core.overview import service_lines
 from bot.core.review_overview import reviewed_service_ids, team_reviews
 from bot.deps import Deps
 from bot.slack.after_ack import later
+from bot.slack.listeners.report import may_see_portfolio
 from bot.slack.router import CommandRouter
 from storage.action_queries import action_counts
 from storage.event_queries import first_delivery
@@ -65,5 +66,6 @@ def publish_home(deps: Deps, client: WebClient, *, team_id: str, user_id: str) -
     mine = [line for line in lines if user_id in line.service.owner_ids]
     others = [line for line in lines if user_id not in line.service.owner_ids]
     mine.sort(key=lambda line: line.service.next_due_on)
-    view = build_home(mine, others, today, counts, frozenset(reviewed))
+    admin = may_see_portfolio(client, user_id, deps.settings.admins)
+    view = build_home(mine, others, today, counts, frozenset(reviewed), admin=admin)
     client.views_publish(user_id=user_id, view=view)

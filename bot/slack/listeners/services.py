@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.blocks import ids
-from bot.blocks.forms import build_service_modal
+from bot.blocks.forms import PUBLISHABLE, build_service_modal
 from bot.blocks.kit import button, confirm_dialog, section
 from bot.blocks.portfolio import build_list
 from bot.blocks.words import day, mention
@@ -174,6 +174,7 @@ def form_from_view(view: dict[str, Any]) -> ServiceForm:
         owner_ids=tuple(view_state.selected_users(view, "owners")),
         interval_months=int(interval) if interval.isdigit() else 0,
         last_assessed_on=view_state.selected_date(view, "last_assessed"),
+        publishable=PUBLISHABLE in view_state.selected_values(view, PUBLISHABLE),
     )
 
 
