@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, system_clock
 from bot.config import Settings
+from bot.core.people import PeopleCache
 from standards import Catalogue
 
 AFTER_ACK_THREADS = 2
@@ -30,3 +31,5 @@ class Deps:
     clock: Clock = system_clock
     process_name: str = "assessbot"
     after_ack: Executor = field(default_factory=after_ack_pool)
+    # One directory of people per process, shared by listeners and jobs (bot.slack.directory).
+    people: PeopleCache = field(default_factory=PeopleCache)

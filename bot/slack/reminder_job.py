@@ -115,7 +115,7 @@ def run_reminders_tick(
     # Only services with something still to send need their owners looked up in Slack.
     unsettled = [s for s in services if not is_settled(s, now, hours, done)]
     report.services, report.settled_services = len(services), len(services) - len(unsettled)
-    people, ready = _look_up_owners(directory or SlackDirectory(client), unsettled, report)
+    people, ready = _look_up_owners(deps, client, directory, unsettled, report)
     planned = plan_nudges(ready, now, people, hours)
     todo = [nudge for nudge in planned if not done(nudge.key)]
     report.planned, report.already_done = len(planned), len(planned) - len(todo)
@@ -133,20 +133,35 @@ def run_reminders_tick(
 
 
 def _look_up_owners(
-    directory: Directory, services: list[ServiceDue], report: TickReport
+    deps: Deps,
+    client: WebClient,
+    directory: Directory | None,
+    services: list[ServiceDue],
+    report: TickReport,
 ) -> tuple[dict[str, Person | None], list[ServiceDue]]:
     """Who the owners are; a service whose owners Slack could not tell us about waits a tick.
 
-    Guessing "left" on a lookup failure would tell the team channel that nobody owns it.
+    Guessing "left" on a lookup failure would tell the team channel that nobody owns it. Unless
+    a directory is given, lookups go through the process's shared cache, one workspace at a
+    time; a cold cache with many owners is filled by paging users.list.
     """
     people: dict[str, Person | None] = {}
     failed: set[str] = set()
-    for owner_id in sorted({owner for service in services for owner in service.owner_ids}):
-        try:
-            people[owner_id] = directory.lookup(owner_id)
-        except SEND_FAILURES as error:
-            logger.warning("could not look up %s for reminders: %s", owner_id, error)
-            failed.add(owner_id)
+    by_team: dict[str, set[str]] = {}
+    for service in services:
+        by_team.setdefault(service.team_id, set()).update(service.owner_ids)
+    for team_id, owner_ids in sorted(by_team.items()):
+        team_directory = directory
+        if team_directory is None:
+            slack = SlackDirectory(client, team_id=team_id, cache=deps.people)
+            slack.warm(owner_ids)
+            team_directory = slack
+        for owner_id in sorted(owner_ids):
+            try:
+                people[owner_id] = team_directory.lookup(owner_id)
+            except SEND_FAILURES as error:
+                logger.warning("could not look up %s for reminders: %s", owner_id, error)
+                failed.add(owner_id)
     ready = [s for s in services if not failed.intersection(s.owner_ids)]
     report.deferred_services = len(services) - len(ready)
     return people, ready

@@ -17,7 +17,6 @@ from bot.deps import Deps
 from bot.scheduler import Tick, build_scheduler
 from bot.slack.app import build_app
 from bot.slack.client import build_web_client
-from bot.slack.directory import SlackDirectory
 from bot.slack.reminder_job import run_reminders_tick
 from bot.slack.server import HttpServer, SocketModeServer, build_wsgi
 from bot.slack.summary_job import run_summary_tick
@@ -43,9 +42,8 @@ def build_deps(settings: Settings) -> Deps:
 
 def scheduled_ticks(deps: Deps, client: WebClient) -> dict[str, Tick]:
     """Every scheduled job; each decides from the database what (if anything) to send."""
-    directory = SlackDirectory(client)  # lives across ticks: owners cached for 10 minutes
-    return {
-        "reminders": lambda: run_reminders_tick(deps, client, directory=directory),
+    return {  # people are looked up through the process's one cache, `deps.people`
+        "reminders": lambda: run_reminders_tick(deps, client),
         "summary": lambda: run_summary_tick(deps, client),
     }
 

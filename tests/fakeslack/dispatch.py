@@ -65,7 +65,7 @@ class Dispatcher:
         with self.lock:
             call = Call(method, params, dict(headers), self.ws.clock.now())
             self.calls.append(call)
-            fault = self.faults.take(method)
+            fault = self.faults.take(method, _user_of(params))
         reply = self._fault_reply(fault)
         if reply is None:
             with self.lock:
@@ -150,6 +150,11 @@ def _channel_of(req: ApiRequest) -> str | None:
         return req.string("channel")
     except ApiError:
         return None
+
+
+def _user_of(params: dict[str, object]) -> str | None:
+    user = params.get("user")
+    return user if isinstance(user, str) else None
 
 
 def _json_or_none(reply: Reply) -> dict[str, object] | None:

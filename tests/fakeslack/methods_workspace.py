@@ -66,3 +66,25 @@ HANDLERS: dict[str, Handler] = {
     "conversations.open": conversations_open,
     "apps.connections.open": apps_connections_open,
 }
+
+
+def users_list(ctx: Context, req: ApiRequest) -> Json:
+    """Every user, a page at a time: the cursor is the index of the next one (opaque to the app,
+    as Slack's is). An empty ``next_cursor`` marks the last page."""
+    try:
+        limit = max(1, min(1000, int(req.string("limit") or 0) or 1000))
+        start = int(req.string("cursor") or 0)
+    except ValueError:
+        raise ApiError("invalid_cursor") from None
+    users = sorted(ctx.ws.users.values(), key=lambda user: user.id)
+    page = users[start : start + limit]
+    more = start + limit < len(users)
+    return {
+        "ok": True,
+        "members": [user.to_slack(ctx.ws.clock.now()) for user in page],
+        "cache_ts": int(ctx.ws.clock.now()),
+        "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+    }
+
+
+HANDLERS["users.list"] = users_list

@@ -396,14 +396,16 @@ class FakeSlack:
         drop: bool = False,
         delay: float | None = None,
         times: int = 1,
+        user: str | None = None,
     ) -> None:
         """Make the next ``times`` calls of ``method`` fail (``"*"``: any method; also
-        ``"response_url"`` and ``"upload"`` for those endpoints). See ``faults.Fault``."""
+        ``"response_url"`` and ``"upload"`` for those endpoints; ``user``: only calls about that
+        person). See ``faults.Fault``."""
         if not (error or status or retry_after is not None or drop or delay):
             raise ValueError("fail_next needs error, status, retry_after, drop or delay")
         with self._lock:
             self._dispatcher.faults.add(
-                method, Fault(error, status, retry_after, drop, delay), times
+                method, Fault(error, status, retry_after, drop, delay, user), times
             )
 
     def clear_faults(self) -> None:

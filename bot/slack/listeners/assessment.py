@@ -36,13 +36,12 @@ from bot.core.text import safe
 from bot.deps import Deps
 from bot.slack import view_state
 from bot.slack.after_ack import later
-from bot.slack.directory import SlackDirectory
 from bot.slack.errors import COULD_NOT_SAVE, DATABASE_ERRORS, tell_user_on_failure
-from bot.slack.lookup import may_manage, named_service, refusal_text
+from bot.slack.lookup import manages, named_service, refusal_text
 from bot.slack.router import CommandRequest, CommandRouter
 from bot.slack.starting import start_or_resume
 from bot.slack.thread import Posted, announce_completion, post_card, refresh_card, refresh_parent
-from storage.assessment_queries import assessment_for_update, current_answers
+from storage.assessment_queries import assessment_by_id, assessment_for_update, current_answers
 from storage.models import Assessment, Rating, Service
 from storage.reminder_queries import current_snooze
 from storage.service_queries import service_by_id
@@ -139,8 +138,7 @@ def register(app: App, deps: Deps, router: CommandRouter) -> None:
 
 
 def _start(request: CommandRequest) -> None:
-    with request.deps.sessions() as session:
-        service = named_service(request, session, "/assess start <service>")
+    service = named_service(request, "/assess start <service>")
     if service is None:
         return
     message = start_or_resume(
@@ -157,10 +155,10 @@ def _start(request: CommandRequest) -> None:
 def _status(request: CommandRequest) -> None:
     deps = request.deps
     now = deps.clock()
+    service = named_service(request, "/assess status <service>")
+    if service is None:
+        return
     with deps.sessions() as session:
-        service = named_service(request, session, "/assess status <service>")
-        if service is None:
-            return
         blocks = _status_blocks(deps, session, service, now)
     request.reply(f"Status of {safe(service.name, 80)}", blocks)
 
@@ -291,18 +289,24 @@ def _save(
     reason: str | None = None,
     evidence: tuple[str, list[str]] | None = None,
 ) -> Outcome | None:
-    """One transaction: check, record, maybe complete, reserve the next card."""
+    """Ask Slack who the person is first; then one short transaction: record, maybe complete,
+    reserve the next card. A slow users.info never holds the assessment's lock."""
     assessment_id, point = parsed
     team_id, user_id = body["team"]["id"], body["user"]["id"]
     now = deps.clock()
+    with deps.sessions() as session:
+        found = assessment_by_id(assessment_id, team_id=team_id, session=session)
+        owner = session.get(Service, found.service_id) if found is not None else None
+    if owner is None:
+        return None
+    if not manages(deps, client, user_id, owner):
+        raise _Refused(refusal_text(owner, "answer for it"))
     with deps.sessions.begin() as session:
         assessment = assessment_for_update(assessment_id, team_id=team_id, session=session)
         if assessment is None:
             return None
         service = session.get(Service, assessment.service_id)
         assert service is not None
-        if not may_manage(SlackDirectory(client), user_id, service, deps.settings.admins):
-            raise _Refused(refusal_text(service, "answer for it"))
         try:
             if evidence is not None:
                 record_evidence(
@@ -379,17 +383,17 @@ def _open_point_modal(
     assessment_id, point = parsed
     team_id, user_id = body["team"]["id"], body["user"]["id"]
     with tell_user_on_failure(lambda text: _tell(client, respond, body, text), "opening a modal"):
-        with deps.sessions() as session:
-            assessment = assessment_for_update(assessment_id, team_id=team_id, session=session)
+        with deps.sessions() as session:  # read, then let go before asking Slack anything
+            assessment = assessment_by_id(assessment_id, team_id=team_id, session=session)
             if assessment is None:
                 return
             service = session.get(Service, assessment.service_id)
             assert service is not None
-            if not may_manage(SlackDirectory(client), user_id, service, deps.settings.admins):
-                _tell(client, respond, body, refusal_text(service, "answer for it"))
-                return
             titles = {p.number: p.title for p in assessment.points}
             answer = current_answers(assessment.id, session=session).get(point)
+        if not manages(deps, client, user_id, service):
+            _tell(client, respond, body, refusal_text(service, "answer for it"))
+            return
         if point not in titles:
             return
         clicked = _clicked_message(body)

@@ -25,10 +25,8 @@ from bot.blocks.summary_ids import (
     WEEKDAY_BLOCK,
 )
 from bot.blocks.words import channel_link
-from bot.core.permissions import is_admin
 from bot.core.summary import WEEKDAYS, SummarySettings, parse_time
 from bot.deps import Deps
-from bot.slack.directory import SlackDirectory
 from bot.slack.errors import (
     CHANNEL_ERRORS,
     COULD_NOT_SAVE,
@@ -37,6 +35,7 @@ from bot.slack.errors import (
     slack_error_code,
     tell_user_on_failure,
 )
+from bot.slack.lookup import admin_here
 from bot.slack.router import CommandRequest, CommandRouter
 from bot.slack.summary_job import compute_summary, post_extra_summary
 from storage.summary_queries import get_settings, save_settings
@@ -117,7 +116,7 @@ def _channel_name(client: WebClient, channel_id: str) -> str:
 def post_on_request(deps: Deps, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
     team_id, user_id = body["team"]["id"], body["user"]["id"]
     channel_id = str(body["actions"][0].get("value") or "")
-    if not is_admin(user_id, SlackDirectory(client).lookup(user_id), deps.settings.admins):
+    if not admin_here(deps, client, team_id, user_id):
         respond(text=ADMINS_ONLY_POST, response_type="ephemeral", replace_original=False)
         return
     with deps.sessions() as session:
@@ -217,7 +216,7 @@ def save_settings_from_view(deps: Deps, ack: Ack, body: dict[str, Any], client: 
     """Validate, save, then acknowledge; errors go back inline next to their field."""
     view = body["view"]
     team_id, user_id = body["team"]["id"], body["user"]["id"]
-    if not is_admin(user_id, SlackDirectory(client).lookup(user_id), deps.settings.admins):
+    if not admin_here(deps, client, team_id, user_id):
         ack(response_action="errors", errors={CHANNELS_BLOCK: ADMINS_ONLY_SETTINGS})
         return
     settings, errors = settings_from_view(team_id, view)
