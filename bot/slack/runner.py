@@ -13,6 +13,7 @@ from types import FrameType
 from slack_sdk import WebClient
 
 from bot.config import Settings
+from bot.core.housekeeping import run_housekeeping_tick
 from bot.deps import Deps
 from bot.scheduler import Tick, build_scheduler
 from bot.slack.app import build_app
@@ -45,6 +46,7 @@ def scheduled_ticks(deps: Deps, client: WebClient) -> dict[str, Tick]:
     return {  # people are looked up through the process's one cache, `deps.people`
         "reminders": lambda: run_reminders_tick(deps, client),
         "summary": lambda: run_summary_tick(deps, client),
+        "housekeeping": lambda: run_housekeeping_tick(deps),
     }
 
 
