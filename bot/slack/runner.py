@@ -77,6 +77,7 @@ def run(settings: Settings) -> int:
         scheduler.shutdown(wait=False)
         listeners.shutdown(wait=True)
         deps.after_ack.shutdown(wait=True)  # finish posting what was already acknowledged
+        deps.slow_work.shutdown(wait=True)
         deps.engine.dispose()
         logger.info("assessbot stopped")
     return 0

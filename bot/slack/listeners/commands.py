@@ -59,4 +59,4 @@ def register(app: App, deps: Deps, router: CommandRouter) -> None:
             with tell_user_on_failure(tell, f"/assess {name}"):
                 subcommand.handler(request)
         else:
-            later(deps, f"/assess {name}", lambda: subcommand.handler(request), tell)
+            later(deps, f"/assess {name}", lambda: subcommand.handler(request), tell, slow=True)

@@ -27,13 +27,13 @@ from bot.blocks.summary_ids import (
 from bot.blocks.words import channel_link
 from bot.core.summary import WEEKDAYS, SummarySettings, parse_time
 from bot.deps import Deps
+from bot.slack.after_ack import later
 from bot.slack.errors import (
     CHANNEL_ERRORS,
     COULD_NOT_SAVE,
     DATABASE_ERRORS,
     not_in_channel_text,
     slack_error_code,
-    tell_user_on_failure,
 )
 from bot.slack.lookup import admin_here
 from bot.slack.router import CommandRequest, CommandRouter
@@ -82,8 +82,13 @@ def register(app: App, deps: Deps, router: CommandRouter) -> None:
     @app.action(POST_ACTION_PATTERN)
     def on_post(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
-        with tell_user_on_failure(lambda text: respond(text=text), "posting the summary"):
-            post_on_request(deps, body, respond, client)
+        later(
+            deps,
+            "posting the summary",
+            lambda: post_on_request(deps, body, respond, client),
+            lambda text: respond(text=text),
+            slow=True,
+        )
 
 
 # --- /assess summary ---------------------------------------------------------------------
