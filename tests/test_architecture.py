@@ -107,7 +107,13 @@ SCOPE_FOR_METHOD = {
     "files.getUploadURLExternal": "files:write",
     "files.completeUploadExternal": "files:write",
     "files_upload_v2": "files:write",
+    "users.list": "users:read",
+    "conversations.history": "channels:history",
+    "conversations.replies": "channels:history",
 }
+# Reading history (to settle a post whose answer was lost) in each kind of conversation the
+# bot posts claimed messages to: public and private team channels, and reminder DMs.
+HISTORY_SCOPES = {"channels:history", "groups:history", "im:history"}
 
 
 def test_every_scope_the_code_needs_is_in_the_manifest() -> None:
@@ -121,6 +127,11 @@ def test_every_scope_the_code_needs_is_in_the_manifest() -> None:
     scopes = set(manifest()["oauth_config"]["scopes"]["bot"])  # type: ignore[index]
     assert {SCOPE_FOR_METHOD[method] for method in used} <= scopes
     assert "commands" in scopes
+    assert {"conversations.history", "conversations.replies"} <= used
+    assert scopes >= HISTORY_SCOPES
+    # the narrowest set: no group DMs (the bot never posts in them), no user-token scopes
+    assert "mpim:history" not in scopes
+    assert "user" not in manifest()["oauth_config"]["scopes"]  # type: ignore[operator, index]
 
 
 def test_readme_documents_every_subcommand_and_setting(slack_app: RunningApp) -> None:

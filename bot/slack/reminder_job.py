@@ -36,6 +36,7 @@ from bot.core.reminders import (
 )
 from bot.core.working_hours import WorkingHours
 from bot.deps import Deps
+from bot.slack.claimed_post import OutcomeUnknown, outcome_unknown, post_claimed
 from bot.slack.directory import SlackDirectory
 from storage.models import ClaimStatus
 from storage.reminder_queries import (
@@ -184,9 +185,22 @@ def _deliver(deps: Deps, client: WebClient, delivery: Delivery, report: TickRepo
     nudges = [nudge for nudge, _ in claims]
     text, blocks = build_nudge_message(nudges, delivery.audience)
     try:
-        response = client.chat_postMessage(
-            channel=delivery.recipient, text=text, blocks=blocks, unfurl_links=False
+        response = post_claimed(
+            client,
+            keys=[claim_key(claim.key) for _, claim in claims],
+            channel=delivery.recipient,
+            # a claim taken over from a stopped process may have been sent: look first
+            look_first=any(claim.reclaimed for _, claim in claims),
+            text=text,
+            blocks=blocks,
+            unfurl_links=False,
         )
+    except OutcomeUnknown:
+        # Maybe sent, and history could not tell: keep the claims. After STALE_CLAIM_AFTER a
+        # tick takes them over and looks in the conversation before sending again.
+        report.failed_messages += 1
+        logger.warning("reminder to %s: outcome unknown; claims kept", delivery.recipient)
+        return
     except SEND_FAILURES as error:
         with deps.sessions.begin() as session:
             released = release_claims(session=session, claims=[claim for _, claim in claims])
@@ -194,9 +208,10 @@ def _deliver(deps: Deps, client: WebClient, delivery: Delivery, report: TickRepo
         report.failed_messages += 1
         logger.log(
             logging.WARNING if _retryable(error) else logging.ERROR,
-            "reminder to %s not sent (%s); %d claims released for the next tick",
+            "reminder to %s not sent (%s%s); %d claims released for the next tick",
             delivery.recipient,
             _describe(error),
+            ", and not in the conversation's history" if outcome_unknown(error) else "",
             released,
         )
         return
@@ -205,7 +220,7 @@ def _deliver(deps: Deps, client: WebClient, delivery: Delivery, report: TickRepo
             session=session,
             claims=[claim for _, claim in claims],
             now=deps.clock(),
-            message_ts=response.get("ts"),
+            message_ts=response.ts,
         )
     report.sent += len(claims)
     report.messages += 1
@@ -241,6 +256,12 @@ def _claim(
                 claim.attempts,
             )
     return won
+
+
+def claim_key(key: NudgeKey) -> str:
+    """The nudge's claim as it travels in message metadata (stable across attempts)."""
+    parts = (key.service_id, key.stage, key.due_on.isoformat(), key.occurrence, key.recipient)
+    return "nudge:" + ":".join(str(part) for part in parts)
 
 
 def _retryable(error: Exception) -> bool:

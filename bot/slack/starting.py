@@ -117,8 +117,8 @@ def _resume(deps: Deps, client: WebClient, running: Assessment, service: Service
             supersede_open_cards(assessment.id, now=now, session=session)
             card = reserve_next_card(assessment, now=now, session=session)
             pending = [card.id] if card is not None else []
-    for card_id in pending:
-        post_card(deps, client, card_id)
+    for card_id in pending:  # reserved earlier: maybe posted by a process that then stopped
+        post_card(deps, client, card_id, look_first=True)
     refresh_parent(deps, client, assessment, service)
     return (
         f"Resuming the assessment of {name} in its thread in <#{assessment.channel_id}>: "

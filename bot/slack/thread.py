@@ -17,6 +17,7 @@ from bot.blocks.assessment import CardView, build_card, build_completion, build_
 from bot.blocks.words import day
 from bot.core.flow import Tally, point_numbers, tally
 from bot.deps import Deps
+from bot.slack.claimed_post import post_claimed
 from bot.slack.errors import SLACK_CALL_ERRORS, slack_error_code
 from storage.assessment_queries import current_answers, previous_completed
 from storage.models import Assessment, Card, Service
@@ -57,8 +58,14 @@ def card_view(deps: Deps, card_point: int, assessment: Assessment, service: Serv
     )
 
 
-def post_card(deps: Deps, client: WebClient, card_id: int) -> Posted | None:
-    """Post a reserved card in its thread and record where it went."""
+def post_card(
+    deps: Deps, client: WebClient, card_id: int, *, look_first: bool = False
+) -> Posted | None:
+    """Post a reserved card in its thread and record where it went.
+
+    The card's claim key travels in the message metadata; `look_first` (a card reserved
+    earlier, perhaps posted by a process that stopped before recording it) checks the thread
+    before posting, and a lost answer is settled from the thread too."""
     with deps.sessions() as session:
         card = session.get(Card, card_id)
         if card is None or card.message_ts is not None:
@@ -70,9 +77,12 @@ def post_card(deps: Deps, client: WebClient, card_id: int) -> Posted | None:
         point_number = card.point_number
     text, blocks = build_card(card_view(deps, point_number, assessment, service))
     try:
-        response = client.chat_postMessage(
+        sent = post_claimed(
+            client,
+            keys=[f"card:{card_id}"],
             channel=assessment.channel_id,
             thread_ts=assessment.thread_ts,
+            look_first=look_first,
             text=text,
             blocks=blocks,
             unfurl_links=False,
@@ -85,7 +95,7 @@ def post_card(deps: Deps, client: WebClient, card_id: int) -> Posted | None:
             slack_error_code(error),
         )
         return None
-    ts = str(response["ts"])
+    ts = sent.ts
     with deps.sessions.begin() as session:
         stored = session.get(Card, card_id)
         if stored is not None:
@@ -149,7 +159,14 @@ def announce_completion(
         destinations.append((service.team_channel_id, None))
     for channel, thread_ts in destinations:
         try:
-            client.chat_postMessage(channel=channel, thread_ts=thread_ts, text=text, blocks=blocks)
+            post_claimed(
+                client,
+                keys=[f"completion:{assessment.id}:{channel}"],
+                channel=channel,
+                thread_ts=thread_ts,
+                text=text,
+                blocks=blocks,
+            )
         except SLACK_CALL_ERRORS as error:
             logger.warning("completion not posted in %s: %s", channel, slack_error_code(error))
 

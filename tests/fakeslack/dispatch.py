@@ -72,6 +72,10 @@ class Dispatcher:
                 reply = self._answer(
                     method, headers, ApiRequest(method, params, is_json), parse_error
                 )
+            if fault is not None and fault.accept_then_drop:
+                with self.lock:
+                    call.status, call.response = 0, _json_or_none(reply)
+                return Reply.dropped()
         with self.lock:
             call.status = reply.status
             call.response = _json_or_none(reply)
@@ -118,6 +122,8 @@ class Dispatcher:
             return None
         if fault.delay:
             time.sleep(fault.delay)
+        if fault.accept_then_drop:
+            return None  # handled first, dropped after (see `api`)
         if fault.drop:
             return Reply.dropped()
         if fault.retry_after is not None:

@@ -16,6 +16,8 @@ class Fault:
     or ``error`` answers ``{"ok": false, "error": error}`` with HTTP 200.  A fault with only
     ``delay`` delays a call that is otherwise handled normally. With ``user`` set, only a
     call whose ``user`` argument is that id takes the fault (users.info for one person).
+    ``accept_then_drop`` handles the call (a post is made) and then closes the connection
+    without answering: the app cannot tell whether it worked.
     """
 
     error: str | None = None
@@ -24,6 +26,7 @@ class Fault:
     drop: bool = False
     delay: float | None = None
     user: str | None = None
+    accept_then_drop: bool = False
 
 
 class FaultPlan:

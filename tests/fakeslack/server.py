@@ -397,15 +397,20 @@ class FakeSlack:
         delay: float | None = None,
         times: int = 1,
         user: str | None = None,
+        accept_then_drop: bool = False,
     ) -> None:
         """Make the next ``times`` calls of ``method`` fail (``"*"``: any method; also
         ``"response_url"`` and ``"upload"`` for those endpoints; ``user``: only calls about that
         person). See ``faults.Fault``."""
-        if not (error or status or retry_after is not None or drop or delay):
-            raise ValueError("fail_next needs error, status, retry_after, drop or delay")
+        if not (error or status or retry_after is not None or drop or delay or accept_then_drop):
+            raise ValueError(
+                "fail_next needs error, status, retry_after, drop, delay or accept_then_drop"
+            )
         with self._lock:
             self._dispatcher.faults.add(
-                method, Fault(error, status, retry_after, drop, delay, user), times
+                method,
+                Fault(error, status, retry_after, drop, delay, user, accept_then_drop),
+                times,
             )
 
     def clear_faults(self) -> None:
