@@ -154,3 +154,75 @@ def test_readme_documents_every_subcommand_and_setting(slack_app: RunningApp) ->
         "ASSESSBOT_TICK_MINUTES",
     ):
         assert setting in readme, f"README does not document {setting}"
+
+
+# Who may import whom (module-name prefixes). bot.deps, bot.config and bot.clock are the
+# wiring every layer is handed; they import no layer above them. bot.blocks may show the
+# rows it is given (storage.models) and the shared value types (storage.values), but may not
+# query: no storage.*_queries, no sessions.
+WIRING = ("bot.deps", "bot.config", "bot.clock")
+ALLOWED_BOT_IMPORTS = {
+    "bot/slack": ("bot.slack", "bot.blocks", "bot.core", "bot.scheduler", *WIRING),
+    "bot/blocks": ("bot.blocks", "bot.core", *WIRING),
+    "bot/core": ("bot.core", *WIRING),
+    "storage": (),
+    "standards": (),
+}
+ALLOWED_STORAGE_IMPORTS = {
+    "bot/blocks": ("storage.models", "storage.values", "storage.types"),
+}
+
+
+def _layer_files(layer: str) -> list[Path]:
+    files = list((ROOT / layer).rglob("*.py"))
+    assert files, layer
+    return files
+
+
+def wrong_way_imports(layer: str, path: Path) -> list[str]:
+    allowed_bot = ALLOWED_BOT_IMPORTS[layer]
+    allowed_storage = ALLOWED_STORAGE_IMPORTS.get(layer)
+    found = []
+    for name in sorted(imported_modules(path)):
+        bad_bot = (name == "bot" or name.startswith("bot.")) and not name.startswith(allowed_bot)
+        bad_storage = (
+            allowed_storage is not None
+            and name.startswith("storage")
+            and not name.startswith(allowed_storage)
+        )
+        if bad_bot or bad_storage:
+            found.append(name)
+    return found
+
+
+def test_layers_point_one_way() -> None:
+    offenders = {
+        str(path.relative_to(ROOT)): wrong_way_imports(layer, path)
+        for layer in ALLOWED_BOT_IMPORTS
+        for path in _layer_files(layer)
+    }
+    assert {path: names for path, names in offenders.items() if names} == {}
+
+
+def test_the_layer_check_catches_wrong_way_imports(tmp_path: Path) -> None:
+    """The rule above is only worth something if it can fail, in every direction."""
+    bad = tmp_path / "bad.py"
+    bad.write_text(
+        "from bot.core.reminders import plan_nudges\n"
+        "from bot.blocks.words import day\n"
+        "from bot.slack.thread import post_card\n"
+        "from storage.reminder_queries import current_snooze\n"
+        "from storage.values import Rating\n"
+    )
+    assert wrong_way_imports("storage", bad) == [
+        "bot.blocks.words",
+        "bot.core.reminders",
+        "bot.slack.thread",
+    ]
+    assert wrong_way_imports("standards", bad) == wrong_way_imports("storage", bad)
+    assert wrong_way_imports("bot/core", bad) == ["bot.blocks.words", "bot.slack.thread"]
+    assert wrong_way_imports("bot/blocks", bad) == [
+        "bot.slack.thread",
+        "storage.reminder_queries",
+    ]
+    assert wrong_way_imports("bot/slack", bad) == []

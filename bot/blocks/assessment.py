@@ -18,7 +18,8 @@ from bot.blocks.words import (
 from bot.core.flow import Tally
 from bot.core.text import escape, safe
 from standards import Point
-from storage.models import Answer, Assessment, Rating
+from storage.models import Answer, Assessment
+from storage.values import Rating
 
 
 @dataclass(frozen=True)

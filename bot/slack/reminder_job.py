@@ -26,9 +26,7 @@ from bot.core.people import Directory, Person
 from bot.core.reminders import (
     Audience,
     Delivery,
-    NudgeKey,
     PlannedNudge,
-    ServiceDue,
     group_deliveries,
     is_settled,
     nudge_dates,
@@ -49,6 +47,7 @@ from storage.reminder_queries import (
     mark_sent,
     release_claims,
 )
+from storage.values import NudgeKey, ServiceDue
 
 logger = logging.getLogger(__name__)
 

@@ -26,15 +26,7 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.summary import build_summary_messages, summary_text
 from bot.core.heatmap import HeatImage, render_summary
-from bot.core.summary import (
-    Figures,
-    ServiceRecord,
-    Summary,
-    SummarySettings,
-    build_summary,
-    scheduled_instant,
-    week_bounds,
-)
+from bot.core.summary import Figures, Summary, build_summary, scheduled_instant, week_bounds
 from bot.deps import Deps
 from bot.slack.claimed_post import OutcomeUnknown, post_claimed
 from storage.summary_queries import (
@@ -48,6 +40,7 @@ from storage.summary_queries import (
     release,
     scheduled_posts_in_week,
 )
+from storage.values import ServiceRecord, SummarySettings
 
 logger = logging.getLogger(__name__)
 

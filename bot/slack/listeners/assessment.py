@@ -42,9 +42,10 @@ from bot.slack.router import CommandRequest, CommandRouter
 from bot.slack.starting import start_or_resume
 from bot.slack.thread import Posted, announce_completion, post_card, refresh_card, refresh_parent
 from storage.assessment_queries import assessment_by_id, assessment_for_update, current_answers
-from storage.models import Assessment, Rating, Service
+from storage.models import Assessment, Service
 from storage.reminder_queries import current_snooze
 from storage.service_queries import service_by_id
+from storage.values import Rating
 
 logger = logging.getLogger(__name__)
 

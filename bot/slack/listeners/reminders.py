@@ -15,7 +15,7 @@ from slack_sdk import WebClient
 
 from bot.blocks import reminder_ids
 from bot.blocks.reminders import build_due_list, snoozed_text
-from bot.core.reminders import DUE_LIST_DAYS
+from bot.core.reminders import DUE_LIST_DAYS, snooze_until
 from bot.deps import Deps
 from bot.slack.errors import tell_user_on_failure
 from bot.slack.lookup import manages, refusal_text
@@ -76,6 +76,13 @@ def _snooze(
         current = find_service(session=session, service_id=service.id, team_id=team_id)
         if current is None:
             return
-        until = snooze_service(session=session, service=current, user_id=user_id, now=deps.clock())
+        now = deps.clock()
+        until = snooze_service(
+            session=session,
+            service=current,
+            user_id=user_id,
+            now=now,
+            until=snooze_until(current.snoozed_until, now),
+        )
     logger.info("reminders for service %s snoozed until %s by %s", service.id, until, user_id)
     tell(snoozed_text(service.name, until))

@@ -25,7 +25,7 @@ from bot.blocks.summary_ids import (
     WEEKDAY_BLOCK,
 )
 from bot.blocks.words import channel_link
-from bot.core.summary import WEEKDAYS, SummarySettings, parse_time
+from bot.core.summary import WEEKDAYS, parse_time
 from bot.deps import Deps
 from bot.slack.after_ack import later
 from bot.slack.errors import (
@@ -39,6 +39,7 @@ from bot.slack.lookup import admin_here
 from bot.slack.router import CommandRequest, CommandRouter
 from bot.slack.summary_job import compute_summary, post_extra_summary
 from storage.summary_queries import get_settings, save_settings
+from storage.values import SummarySettings
 
 logger = logging.getLogger(__name__)
 
