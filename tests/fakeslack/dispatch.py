@@ -43,6 +43,7 @@ class Dispatcher:
         self.calls: list[Call] = []
         self.faults = FaultPlan()
         self.limits = RateLimiter()
+        self.delays: dict[str, float] = {}  # method -> seconds every call of it waits
         self._base_url = base_url
         self._socket_url = socket_url
 
@@ -66,6 +67,9 @@ class Dispatcher:
             call = Call(method, params, dict(headers), self.ws.clock.now())
             self.calls.append(call)
             fault = self.faults.take(method, _user_of(params))
+            delay = self.delays.get(method)
+        if delay:
+            time.sleep(delay)
         reply = self._fault_reply(fault)
         if reply is None:
             with self.lock:

@@ -413,6 +413,15 @@ class FakeSlack:
                 times,
             )
 
+    def slow_down(self, method: str, seconds: float | None) -> None:
+        """Every call of ``method`` waits ``seconds`` before it is answered (None: no more),
+        like a Slack that is slow today rather than one failing call."""
+        with self._lock:
+            if seconds:
+                self._dispatcher.delays[method] = seconds
+            else:
+                self._dispatcher.delays.pop(method, None)
+
     def clear_faults(self) -> None:
         with self._lock:
             self._dispatcher.faults.clear()
