@@ -226,3 +226,70 @@ def test_the_layer_check_catches_wrong_way_imports(tmp_path: Path) -> None:
         "storage.reminder_queries",
     ]
     assert wrong_way_imports("bot/slack", bad) == []
+
+
+# Calls that reach Slack (the Web API, a response_url, an ack), directly or through our own
+# helpers that do. None may run inside a `with ...sessions...` block: a slow Slack would hold
+# the transaction, its locks and its pooled connection for as long as Slack takes.
+SLACK_REACHING_CALLS = {
+    *[
+        "chat_postMessage",
+        "chat_update",
+        "chat_postEphemeral",
+        "chat_delete",
+        "views_open",
+        "views_push",
+        "views_update",
+        "views_publish",
+        "users_info",
+        "users_list",
+        "conversations_info",
+        "conversations_open",
+        "conversations_history",
+        "conversations_replies",
+        "files_upload_v2",
+    ],
+    *["respond", "reply", "ack", "tell", "_tell"],
+    *["lookup", "may_manage", "manages", "admin_here", "named_service", "service_to_manage"],
+    *[
+        "post_card",
+        "refresh_card",
+        "refresh_parent",
+        "announce_completion",
+        "post_claimed",
+        "post_summary",
+    ],
+}
+
+
+def slack_calls_inside_sessions(source: str) -> list[tuple[int, str]]:
+    found = []
+    for node in ast.walk(ast.parse(source)):
+        if not isinstance(node, ast.With):
+            continue
+        if not any("sessions" in ast.unparse(item.context_expr) for item in node.items):
+            continue
+        for inner in ast.walk(node):
+            if isinstance(inner, ast.Call):
+                func = inner.func
+                name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+                if name in SLACK_REACHING_CALLS:
+                    found.append((inner.lineno, name))
+    return found
+
+
+def test_no_slack_call_while_a_session_is_open() -> None:
+    offenders = {
+        str(path.relative_to(ROOT)): calls
+        for path in (ROOT / "bot").rglob("*.py")
+        if (calls := slack_calls_inside_sessions(path.read_text(encoding="utf-8")))
+    }
+    assert offenders == {}
+    # and the check finds the pattern this rule replaced:
+    old = (
+        "with deps.sessions.begin() as session:\n"
+        "    service = session.get(Service, 1)\n"
+        "    if not may_manage(SlackDirectory(client), user, service, admins):\n"
+        "        respond(text='no')\n"
+    )
+    assert slack_calls_inside_sessions(old) == [(3, "may_manage"), (4, "respond")]
