@@ -44,7 +44,7 @@ from bot.slack.thread import Posted, announce_completion, post_card, refresh_car
 from storage.assessment_queries import assessment_by_id, assessment_for_update, current_answers
 from storage.models import Assessment, Service
 from storage.reminder_queries import current_snooze
-from storage.service_queries import service_by_id
+from storage.service_queries import service_by_id, service_of_assessment
 from storage.values import Rating
 
 logger = logging.getLogger(__name__)
@@ -295,13 +295,12 @@ def _save(
     assessment_id, point = parsed
     team_id, user_id = body["team"]["id"], body["user"]["id"]
     now = deps.clock()
-    with deps.sessions() as session:
-        found = assessment_by_id(assessment_id, team_id=team_id, session=session)
-        owner = session.get(Service, found.service_id) if found is not None else None
-    if owner is None:
+    with deps.sessions() as session:  # who may answer: read, then let go before asking Slack
+        checked = service_of_assessment(assessment_id, team_id=team_id, session=session)
+    if checked is None:
         return None
-    if not manages(deps, client, user_id, owner):
-        raise _Refused(refusal_text(owner, "answer for it"))
+    if not manages(deps, client, user_id, checked):
+        raise _Refused(refusal_text(checked, "answer for it"))
     with deps.sessions.begin() as session:
         assessment = assessment_for_update(assessment_id, team_id=team_id, session=session)
         if assessment is None:
