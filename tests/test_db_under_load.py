@@ -130,3 +130,15 @@ def test_housekeeping_forgets_event_ids_older_than_a_day(slack_app_each_db: Runn
     assert run_housekeeping_tick(app.deps) == 2
     with app.deps.sessions() as session:
         assert session.scalars(select(ProcessedEvent.event_id)).all() == ["Ev2"]
+
+
+def test_the_pool_has_a_connection_for_every_thread_that_may_want_one() -> None:
+    from bot.deps import AFTER_ACK_THREADS, SLOW_WORK_THREADS
+    from bot.slack.runner import LISTENER_THREADS
+    from bot.slack.server import SERVER_THREADS
+    from storage.db import POOL, POOL_TIMEOUT_SECONDS
+
+    scheduler = 1
+    threads = LISTENER_THREADS + SERVER_THREADS + AFTER_ACK_THREADS + SLOW_WORK_THREADS + scheduler
+    assert POOL["pool_size"] + POOL["max_overflow"] >= threads
+    assert POOL["pool_timeout"] == POOL_TIMEOUT_SECONDS < 3  # gives up inside Slack's 3 s
