@@ -46,7 +46,7 @@ def test_a_card_accepted_then_dropped_is_posted_once(slack_app_each_db: RunningA
     assert card.message_ts == second["ts"]  # recorded as posted: resume won't post it again
 
 
-def test_a_card_whose_post_never_arrived_is_posted_on_resume_once(
+def test_a_card_whose_post_never_arrived_is_resent_once_and_never_lost(
     slack_app_each_db: RunningApp,
 ) -> None:
     app = slack_app_each_db
@@ -55,9 +55,13 @@ def test_a_card_whose_post_never_arrived_is_posted_on_resume_once(
     first = newest_card(app)
     app.fake.fail_next("chat.postMessage", drop=True)  # dropped before Slack saw it
     assert app.driver.click("Met", user=OWNER, in_message=(CHANNEL, first["ts"])).status == 200
-    assert cards_for(app, 2) == []
+    assert len(cards_for(app, 2)) == 1  # not in the thread, so resent at once
+    second = cards_for(app, 2)[0]
+    app.fake.fail_next("chat.postMessage", drop=True, times=2)  # and the resend is lost too
+    assert app.driver.click("Met", user=OWNER, in_message=(CHANNEL, second["ts"])).status == 200
+    assert cards_for(app, 3) == []
     app.driver.command("start Bins", user=OWNER, channel=CHANNEL)
-    assert len(cards_for(app, 2)) == 1
+    assert len(cards_for(app, 3)) == 1
 
 
 NOW = datetime(2027, 1, 19, 10, 0, tzinfo=UTC)

@@ -133,7 +133,8 @@ def test_a_dropped_connection_releases_the_claim(
 ) -> None:
     with deps.sessions.begin() as session:
         service_id = add_service(session, "Bins", next_due_on=TODAY).id
-    fake.fail_next("chat.postMessage", drop=True, times=2)
+    # Each message: dropped, not in the history, resent once at once, dropped again.
+    fake.fail_next("chat.postMessage", drop=True, times=4)
     first = tick(deps, fake)
     assert (first.sent, first.released) == (0, 2)
     assert nudge_rows(deps) == []

@@ -90,7 +90,8 @@ def post_claimed(
     look_first: bool = False,
     **message: Any,
 ) -> Sent:
-    """Post once. `look_first` for a claim whose earlier attempt may have landed.
+    """Post once. `look_first` for a claim whose earlier attempt may have landed. A post that
+    failed without an answer and is not in the history is sent once more at once.
 
     `channel` is a conversation id, or a user id for their DM with the bot. Raises the send's
     error when the message is known not to be there, or `OutcomeUnknown` when history could
@@ -101,6 +102,32 @@ def post_claimed(
         if found is not None:
             logger.info("claim %s was already posted (ts %s); not posting again", keys[0], found)
             return Sent(channel, found, found_in_history=True)
+    try:
+        return _post_settled(client, keys, channel, thread_ts, message)
+    except _Absent:
+        pass  # known not to be there: the one resend that cannot make a duplicate
+    try:
+        return _post_settled(client, keys, channel, thread_ts, message)
+    except _Absent as absent:
+        raise absent.error from None
+
+
+class _Absent(Exception):
+    """The post failed in a way that might have posted, and history says it did not."""
+
+    def __init__(self, error: BaseException) -> None:
+        super().__init__(str(error))
+        self.error = error
+
+
+def _post_settled(
+    client: WebClient,
+    keys: Sequence[str],
+    channel: str,
+    thread_ts: str | None,
+    message: dict[str, Any],
+) -> Sent:
+    """One attempt, its outcome settled from history when the answer was lost."""
     try:
         response = client.chat_postMessage(
             channel=channel, thread_ts=thread_ts, metadata=claim_metadata(keys), **message
@@ -113,7 +140,7 @@ def post_claimed(
         except (SlackClientError, OSError, http.client.HTTPException) as unreadable:
             raise OutcomeUnknown(f"{keys[0]}: sent or not, history unreadable") from unreadable
         if found is None:
-            raise
+            raise _Absent(error) from error
         logger.warning(
             "claim %s: Slack posted it but the answer was lost (%s); not posting again",
             keys[0],
