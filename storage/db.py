@@ -8,8 +8,10 @@ ones that keep a Slack bot honest under faults, where Slack gives up on a reques
   snapshot and never wait behind a click.
 - the pool holds a connection for every thread that may want one at once and gives up
   waiting for one inside 2 s;
-- on PostgreSQL, `lock_timeout` and `statement_timeout` turn a stuck lock into an error the
-  listener answers with "Couldn't save that", instead of a hang;
+- on PostgreSQL, `lock_timeout` (every connection) and `statement_timeout` (every writing
+  transaction: the work a click waits for) turn a stuck lock or statement into an error the
+  listener answers with "Couldn't save that", instead of a hang. Reads, which may be the
+  Home tab or the weekly summary of thousands of services after the ack, are not cut short;
 - `hide_parameters` (and PostgreSQL's row details dropped): a logged SQL error never shows
   evidence, names or notes;
 - a short connect timeout and pre-ping, so an outage fails fast and heals by itself.
@@ -37,10 +39,10 @@ POOL_TIMEOUT_SECONDS = 2
 # stay open; the rest are opened under a burst and closed after it.
 POOL = {"pool_size": 20, "max_overflow": 50, "pool_timeout": POOL_TIMEOUT_SECONDS}
 READ_ONLY_OPTION = "assessbot_read_only"
-LONG_READ_OPTION = "assessbot_long_read"
+WRITING_OPTION = "assessbot_writing"
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 3
-# Request work on PostgreSQL: waiting 2 s for a row lock means something is stuck; no single
-# statement of ours takes seconds. Exports (long reads) and migrations lift the limits.
+# PostgreSQL: waiting 2 s for a row lock means something is stuck (migrations lift it); no
+# statement of a writing transaction takes seconds.
 POSTGRES_LOCK_TIMEOUT_MS = 2000
 POSTGRES_STATEMENT_TIMEOUT_MS = 2500
 
@@ -71,11 +73,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         return engine
     connect_args = kwargs.pop("connect_args", {})
     connect_args.setdefault("connect_timeout", POSTGRES_CONNECT_TIMEOUT_SECONDS)
-    connect_args.setdefault(
-        "options",
-        f"-c lock_timeout={POSTGRES_LOCK_TIMEOUT_MS} "
-        f"-c statement_timeout={POSTGRES_STATEMENT_TIMEOUT_MS}",
-    )
+    connect_args.setdefault("options", f"-c lock_timeout={POSTGRES_LOCK_TIMEOUT_MS}")
     engine = create_engine(
         url,
         pool_pre_ping=True,
@@ -83,7 +81,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         connect_args=connect_args,
         **{**POOL, **kwargs},
     )
-    _lift_limits_for_long_reads(engine)
+    _limit_writing_transactions(engine)
     event.listen(engine, "handle_error", _drop_row_details)
     return engine
 
@@ -97,13 +95,15 @@ def _drop_row_details(context: Any) -> None:
             error.args = (error.args[0].split("\n", 1)[0], *error.args[1:])
 
 
-def _lift_limits_for_long_reads(engine: Engine) -> None:
-    """An export may read for minutes; only its own transaction goes without a limit."""
+def _limit_writing_transactions(engine: Engine) -> None:
+    """`Sessions.begin()` transactions get a statement time-out for themselves only."""
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        if connection.get_execution_options().get(LONG_READ_OPTION, False):
-            connection.exec_driver_sql("SET LOCAL statement_timeout = 0")
+        if connection.get_execution_options().get(WRITING_OPTION, False):
+            connection.exec_driver_sql(
+                f"SET LOCAL statement_timeout = {POSTGRES_STATEMENT_TIMEOUT_MS}"
+            )
 
 
 class SqliteWriters:
@@ -183,7 +183,7 @@ class Sessions(sessionmaker[Session]):
         super().__init__(
             engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False
         )
-        self.writer = engine
+        self.writer = engine.execution_options(**{WRITING_OPTION: True})
 
     @contextmanager
     def begin(self) -> Iterator[Session]:
@@ -198,8 +198,9 @@ def session_factory(engine: Engine) -> Sessions:
 def read_only_sessions(engine: Engine) -> sessionmaker[Session]:
     """Sessions for long reads (exports): no writer lock on SQLite, no statement time-out on
     PostgreSQL. Writing through them is a bug."""
-    options = {READ_ONLY_OPTION: True, LONG_READ_OPTION: True}
-    return sessionmaker(engine.execution_options(**options), expire_on_commit=False)
+    return sessionmaker(
+        engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False
+    )
 
 
 @contextmanager

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.housekeeping import run_housekeeping_tick
 from bot.slack.errors import COULD_NOT_SAVE
+from storage.db import make_engine, session_factory
 from storage.models import Answer, Assessment, ProcessedEvent, Service
 from tests.harness import CHANNEL, OWNER, RunningApp
 from tests.test_assessment_e2e import newest_card, register
@@ -142,3 +143,22 @@ def test_the_pool_has_a_connection_for_every_thread_that_may_want_one() -> None:
     threads = LISTENER_THREADS + SERVER_THREADS + AFTER_ACK_THREADS + SLOW_WORK_THREADS + scheduler
     assert POOL["pool_size"] + POOL["max_overflow"] >= threads
     assert POOL["pool_timeout"] == POOL_TIMEOUT_SECONDS < 3  # gives up inside Slack's 3 s
+
+
+@pytest.mark.postgres
+def test_postgres_time_limits_are_for_writes_and_lock_waits(migrated_postgres: str) -> None:
+    """A click's transaction may not run past Slack's patience; a long read after the ack (the
+    Home tab or the summary of thousands of services) is not cut short."""
+    engine = make_engine(migrated_postgres)
+    sessions = session_factory(engine)
+    try:
+        with sessions.begin() as writing:
+            assert writing.scalar(text("SHOW statement_timeout")) == "2500ms"
+            assert writing.scalar(text("SHOW lock_timeout")) == "2s"
+        with sessions() as reading:
+            assert reading.scalar(text("SHOW statement_timeout")) == "0"
+            assert reading.scalar(text("SHOW lock_timeout")) == "2s"
+        with sessions.begin() as again:  # SET LOCAL ended with the transaction; set again
+            assert again.scalar(text("SHOW statement_timeout")) == "2500ms"
+    finally:
+        engine.dispose()
