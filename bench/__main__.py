@@ -43,10 +43,10 @@ NAMES = ("latency", "portfolio", "export", "nudges", "publish")
 BUDGET_MINUTES = 15
 
 
-def _latency(quick: bool, postgres: bool) -> BenchResult:
+def _latency(quick: bool, postgres: bool, users_info_delay: float = 0.0) -> BenchResult:
     from bench import bench_latency
 
-    return bench_latency.run(quick, include_postgres=postgres)
+    return bench_latency.run(quick, include_postgres=postgres, users_info_delay=users_info_delay)
 
 
 def _portfolio(quick: bool, postgres: bool) -> BenchResult:
@@ -188,6 +188,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default=",".join(NAMES), help=f"some of {','.join(NAMES)}")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument("--out", type=Path, help=f"write the results here (full: {RESULTS})")
+    parser.add_argument(
+        "--users-info-delay",
+        type=float,
+        default=0.0,
+        metavar="SECONDS",
+        help="latency: the fake Slack answers every users.info this much later",
+    )
     args = parser.parse_args(argv)
     chosen = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = sorted(set(chosen) - set(NAMES))
@@ -209,7 +216,10 @@ def main(argv: list[str] | None = None) -> int:
         begun = time.perf_counter()
         load_at_start, stolen_at_start = load_average(), stolen_cpu_seconds()
         try:
-            results.append(RUNNERS[name](args.quick, not args.no_postgres))
+            if name == "latency" and args.users_info_delay:
+                results.append(_latency(args.quick, not args.no_postgres, args.users_info_delay))
+            else:
+                results.append(RUNNERS[name](args.quick, not args.no_postgres))
         except Exception as error:  # report it, run the rest
             log.exception("%s crashed", name)
             results.append(_crashed(name, error, time.perf_counter() - begun))

@@ -383,11 +383,14 @@ def _slack_refusals(fake: FakeSlack) -> int:
 # --- one backend ----------------------------------------------------------------------------
 
 
-def _run_backend(backend: str, sizes: Sizes, folder: Path) -> dict[str, Any]:
+def _run_backend(
+    backend: str, sizes: Sizes, folder: Path, users_info_delay: float = 0.0
+) -> dict[str, Any]:
     rounds: list[RoundFigures] = []
     single: dict[str, RoundFigures] = {}
     with FakeSlack() as fake, temporary_database(backend, "latency") as url:
         populate(fake)
+        fake.slow_down("users.info", users_info_delay or None)
         _seed(url, sizes)
         env = child_env(**settings_env(fake, url))
         with (
@@ -468,7 +471,10 @@ def _count_answers(url: str) -> int:
 # --- the benchmark ----------------------------------------------------------------------------
 
 
-def run(quick: bool = False, *, include_postgres: bool = True) -> BenchResult:
+def run(
+    quick: bool = False, *, include_postgres: bool = True, users_info_delay: float = 0.0
+) -> BenchResult:
+    """`users_info_delay`: the fake Slack answers every users.info that much later."""
     sizes = QUICK if quick else FULL
     chosen, skipped = backends(include_postgres)
     result = BenchResult("latency", "1. Answer latency under load")
@@ -476,7 +482,7 @@ def run(quick: bool = False, *, include_postgres: bool = True) -> BenchResult:
     by_backend: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-latency-") as folder:
         for backend in chosen:
-            by_backend[backend] = _run_backend(backend, sizes, Path(folder))
+            by_backend[backend] = _run_backend(backend, sizes, Path(folder), users_info_delay)
     result.seconds = time.perf_counter() - started
     result.raw = {
         backend: {**data, "rounds": [vars(r) for r in data["rounds"]]}
@@ -485,6 +491,10 @@ def run(quick: bool = False, *, include_postgres: bool = True) -> BenchResult:
     _describe(result, by_backend, sizes)
     if skipped:
         result.notes.append(f"PostgreSQL rows skipped: {skipped}.")
+    if users_info_delay:
+        result.notes.append(
+            f"The fake Slack delayed every users.info by {users_info_delay * 1000:.0f} ms."
+        )
     return result
 
 

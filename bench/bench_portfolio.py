@@ -93,8 +93,8 @@ def _operations(
     from bot.slack.listeners.events import publish_home
 
     def summary() -> object:
-        from bot.core.summary import SummarySettings
         from bot.slack.summary_job import compute_summary
+        from storage.values import SummarySettings
 
         with deps.sessions() as session:
             return compute_summary(

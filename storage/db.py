@@ -1,9 +1,20 @@
 """Engines and transactions.
 
-SQLite is the zero-setup default; PostgreSQL is for several replicas. The engine options here
-are the ones that keep a Slack bot honest under faults: a short connect timeout and pre-ping so
-a database outage fails fast and heals by itself, and on SQLite `BEGIN IMMEDIATE` plus a busy
-timeout so two writers queue instead of failing with "database is locked".
+SQLite is the zero-setup default; PostgreSQL is for several replicas. The options here are the
+ones that keep a Slack bot honest under faults, where Slack gives up on a request after 3 s:
+
+- `Sessions`: `sessions()` is for reading and `sessions.begin()` for writing. On SQLite only
+  the writing kind queues on this process's writer lock (`SqliteWriters`); reads see a WAL
+  snapshot and never wait behind a click.
+- the pool holds a connection for every thread that may want one at once and gives up
+  waiting for one inside 2 s;
+- on PostgreSQL, `lock_timeout` (every connection) and `statement_timeout` (every writing
+  transaction: the work a click waits for) turn a stuck lock or statement into an error the
+  listener answers with "Couldn't save that", instead of a hang. Reads, which may be the
+  Home tab or the weekly summary of thousands of services after the ack, are not cut short;
+- `hide_parameters` (and PostgreSQL's row details dropped): a logged SQL error never shows
+  evidence, names or notes;
+- a short connect timeout and pre-ping, so an outage fails fast and heals by itself.
 """
 
 from __future__ import annotations
@@ -19,12 +30,21 @@ from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
-SQLITE_BUSY_TIMEOUT_SECONDS = 15
-# Up to 30 connections per process: the HTTP server's and listeners' threads plus the
-# scheduler may all want one at once under a burst of clicks.
-POOL = {"pool_size": 10, "max_overflow": 20}
+SQLITE_BUSY_TIMEOUT_SECONDS = 15  # other processes' writers (SQLite's own busy handler)
+SQLITE_WRITER_WAIT_SECONDS = 2.5  # this process's writers: no point waiting past Slack's 3 s
+POOL_TIMEOUT_SECONDS = 2
+# Threads that may hold a connection at once: 32 listener threads (bot.slack.runner), up to
+# 32 server threads answering /healthz meanwhile (bot.slack.server), the two after-ack pools
+# (bot.deps, 2 + 2) and the scheduler: 69 (tests/test_db_under_load.py adds them up). Only 20
+# stay open; the rest are opened under a burst and closed after it.
+POOL = {"pool_size": 20, "max_overflow": 50, "pool_timeout": POOL_TIMEOUT_SECONDS}
 READ_ONLY_OPTION = "assessbot_read_only"
+WRITING_OPTION = "assessbot_writing"
 POSTGRES_CONNECT_TIMEOUT_SECONDS = 3
+# PostgreSQL: waiting 2 s for a row lock means something is stuck (migrations lift it); no
+# statement of a writing transaction takes seconds.
+POSTGRES_LOCK_TIMEOUT_MS = 2000
+POSTGRES_STATEMENT_TIMEOUT_MS = 2500
 
 
 def normalise_url(url: str) -> str:
@@ -40,6 +60,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine tuned for this app on SQLite or PostgreSQL."""
     url = normalise_url(url)
     backend = make_url(url).get_backend_name()
+    kwargs.setdefault("hide_parameters", True)
     if backend == "sqlite":
         in_memory = make_url(url).database in (None, "", ":memory:")
         engine = create_engine(
@@ -48,28 +69,71 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             **({} if in_memory else POOL),
             **kwargs,
         )
-        _make_sqlite_transactional(engine)
+        SqliteWriters(engine)
         return engine
     connect_args = kwargs.pop("connect_args", {})
     connect_args.setdefault("connect_timeout", POSTGRES_CONNECT_TIMEOUT_SECONDS)
-    return create_engine(
+    connect_args.setdefault("options", f"-c lock_timeout={POSTGRES_LOCK_TIMEOUT_MS}")
+    engine = create_engine(
         url,
         pool_pre_ping=True,
         pool_recycle=1800,
         connect_args=connect_args,
         **{**POOL, **kwargs},
     )
+    _limit_writing_transactions(engine)
+    event.listen(engine, "handle_error", _drop_row_details)
+    return engine
 
 
-def _make_sqlite_transactional(engine: Engine) -> None:
-    """Take the write lock at BEGIN so read-then-write transactions cannot deadlock.
+def _drop_row_details(context: Any) -> None:
+    """PostgreSQL explains a constraint failure with the row's values ("DETAIL: Failing row
+    contains (…)"), which `hide_parameters` cannot hide. Keep only the first line of the
+    message; the detail stays available as `error.orig.diag.message_detail`."""
+    for error in (context.original_exception, context.sqlalchemy_exception):
+        if error is not None and error.args and isinstance(error.args[0], str):
+            error.args = (error.args[0].split("\n", 1)[0], *error.args[1:])
 
-    pysqlite's own transaction handling starts transactions lazily and in DEFERRED mode; this is
-    SQLAlchemy's documented recipe for taking control of it.
+
+def _limit_writing_transactions(engine: Engine) -> None:
+    """`Sessions.begin()` transactions get a statement time-out for themselves only."""
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        if connection.get_execution_options().get(WRITING_OPTION, False):
+            connection.exec_driver_sql(
+                f"SET LOCAL statement_timeout = {POSTGRES_STATEMENT_TIMEOUT_MS}"
+            )
+
+
+class SqliteWriters:
+    """SQLite has one write lock; this process's writers queue for it on a Python lock.
+
+    A writer that finds SQLite's lock taken sleeps in SQLite's busy handler (up to 100 ms at a
+    time) rather than queueing: under a burst of clicks a few waited past Slack's 3 s. So a
+    writing transaction (`Sessions.begin()`) takes this lock, then `BEGIN IMMEDIATE`; the next
+    writer wakes the moment it ends. Reading transactions take neither: `BEGIN` (deferred)
+    reads a WAL snapshot while a writer works.
+
+    A thread that already holds the lock and opens a second writing session would wait for
+    itself; it gets an error at once instead of a hang. A second *reading* session is fine.
     """
 
-    @event.listens_for(engine, "connect")
+    HOLDER = "assessbot_holds_write_lock"
+
+    def __init__(self, engine: Engine) -> None:
+        self._lock = threading.Lock()
+        self._owner: int | None = None
+        event.listen(engine, "connect", self._on_connect)
+        event.listen(engine, "begin", self._on_begin)
+        event.listen(engine, "commit", self._on_end)
+        event.listen(engine, "rollback", self._on_end)
+        # a connection returned mid-transaction (closed without ending)
+        event.listen(engine, "checkin", lambda _dbapi, record: self._release(record.info))
+
+    @staticmethod
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Take control of pysqlite's transactions (SQLAlchemy's documented recipe).
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA foreign_keys=ON")
@@ -77,57 +141,72 @@ def _make_sqlite_transactional(engine: Engine) -> None:
         cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_SECONDS * 1000}")
         cursor.close()
 
-    # SQLite has one write lock, and a writer that finds it taken sleeps in SQLite's busy
-    # handler (up to 100 ms at a time) rather than queueing: under a burst of clicks a few
-    # waited past Slack's 3 s. Writers of this process queue on a Python lock instead, and
-    # wake the moment the previous transaction ends. Waiting is bounded like SQLite's own.
-    writers = threading.Lock()
-    holder = "assessbot_holds_write_lock"
-
-    def release(info: dict[str, Any]) -> None:
-        if info.pop(holder, False):
-            writers.release()
-
-    @event.listens_for(engine, "begin")
-    def _on_begin(connection: Any) -> None:
+    def _on_begin(self, connection: Any) -> None:
         if connection.get_execution_options().get(READ_ONLY_OPTION, False):
             connection.exec_driver_sql("BEGIN")
             return
-        if not writers.acquire(timeout=SQLITE_BUSY_TIMEOUT_SECONDS):
+        if self._owner == threading.get_ident():
+            raise RuntimeError(
+                "a second writing transaction on a thread that holds SQLite's write lock "
+                "would wait for itself: finish the first one before opening another"
+            )
+        if not self._lock.acquire(timeout=SQLITE_WRITER_WAIT_SECONDS):
             raise OperationalError(
                 "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
             )
-        connection.info[holder] = True
+        self._owner = threading.get_ident()
+        connection.info[self.HOLDER] = True
         try:
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
-            release(connection.info)
+            self._release(connection.info)
             raise
 
-    @event.listens_for(engine, "commit")
-    @event.listens_for(engine, "rollback")
-    def _on_end(connection: Any) -> None:
-        release(connection.info)
+    def _on_end(self, connection: Any) -> None:
+        self._release(connection.info)
 
-    @event.listens_for(engine, "checkin")
-    def _on_checkin(_dbapi_connection: Any, record: Any) -> None:
-        release(record.info)  # a connection returned mid-transaction (closed without ending)
+    def _release(self, info: dict[str, Any]) -> None:
+        if info.pop(self.HOLDER, False):
+            self._owner = None
+            self._lock.release()
 
 
-def session_factory(engine: Engine) -> sessionmaker[Session]:
-    return sessionmaker(engine, expire_on_commit=False)
+class Sessions(sessionmaker[Session]):
+    """`sessions()` opens a session for reading; `sessions.begin()` a writing transaction.
+
+    The distinction is what lets SQLite readers skip the writer lock (`SqliteWriters`). On
+    PostgreSQL both are the same. Writing through `sessions()` still works (SQLite takes its
+    lock at the first write), it just doesn't queue politely.
+    """
+
+    def __init__(self, engine: Engine) -> None:
+        super().__init__(
+            engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False
+        )
+        self.writer = engine.execution_options(**{WRITING_OPTION: True})
+
+    @contextmanager
+    def begin(self) -> Iterator[Session]:
+        with self(bind=self.writer) as session, session.begin():
+            yield session
+
+
+def session_factory(engine: Engine) -> Sessions:
+    return Sessions(engine)
 
 
 def read_only_sessions(engine: Engine) -> sessionmaker[Session]:
-    """Sessions for long reads (exports): on SQLite they don't take the write lock, so a big
-    export never makes people's clicks wait. Writing through them is a bug."""
-    return session_factory(engine.execution_options(**{READ_ONLY_OPTION: True}))
+    """Sessions for long reads (exports): no writer lock on SQLite, no statement time-out on
+    PostgreSQL. Writing through them is a bug."""
+    return sessionmaker(
+        engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False
+    )
 
 
 @contextmanager
 def transaction(sessions: sessionmaker[Session]) -> Iterator[Session]:
     """One unit of work: commit on success, roll back on any error."""
-    with sessions() as session, session.begin():
+    with sessions.begin() as session:
         yield session
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from storage.claims import insert_once
@@ -22,3 +23,13 @@ def first_delivery(event_id: str, *, team_id: str, now: datetime, session: Sessi
         )
         is not None
     )
+
+
+def forget_events_before(cutoff: datetime, *, session: Session) -> int:
+    """Delete event ids received before `cutoff`; how many went.
+
+    Slack stops redelivering an event after about five minutes, so a day's worth is plenty to
+    recognise a retry, and the table stays small however long the bot runs.
+    """
+    result = session.execute(delete(ProcessedEvent).where(ProcessedEvent.received_at < cutoff))
+    return int(getattr(result, "rowcount", 0) or 0)

@@ -31,6 +31,9 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
     with engine.connect() as connection:
         is_postgres = connection.dialect.name == "postgresql"
         if is_postgres:
+            # Request time-outs (storage.db) don't apply: a sibling replica may hold the lock
+            # while it migrates, and a migration may take longer than a click.
+            connection.exec_driver_sql("SET lock_timeout = 0; SET statement_timeout = 0")
             connection.execute(text("SELECT pg_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY})
             connection.commit()
         try:
@@ -41,6 +44,7 @@ def upgrade(engine: Engine, revision: str = "head") -> None:
                 connection.execute(
                     text("SELECT pg_advisory_unlock(:key)"), {"key": ADVISORY_LOCK_KEY}
                 )
+                connection.exec_driver_sql("RESET lock_timeout; RESET statement_timeout")
                 connection.commit()
 
 

@@ -48,22 +48,6 @@ class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 
-class Phase(StrEnum):
-    DISCOVERY = "discovery"
-    ALPHA = "alpha"
-    BETA = "beta"
-    LIVE = "live"
-
-
-class Rating(StrEnum):
-    """Stable lowercase words: they appear in CSV exports and must never change."""
-
-    MET = "met"
-    PARTLY_MET = "partly_met"
-    NOT_MET = "not_met"
-    NOT_APPLICABLE = "not_applicable"
-
-
 class AssessmentStatus(StrEnum):
     IN_PROGRESS = "in_progress"
     COMPLETED = "completed"

@@ -20,7 +20,6 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload, subqueryload
 
-from bot.core.reminders import UPCOMING_DAYS, InProgress, NudgeKey, ServiceDue, snooze_until
 from storage.claims import insert_once
 from storage.models import (
     Answer,
@@ -31,6 +30,7 @@ from storage.models import (
     Service,
     Snooze,
 )
+from storage.values import UPCOMING_DAYS, InProgress, NudgeKey, ServiceDue, SnoozeView
 
 STALE_CLAIM_AFTER = timedelta(minutes=10)
 # Local dates run up to a day ahead of UTC (Pacific/Kiritimati is UTC+14).
@@ -61,16 +61,6 @@ class Claim:
     attempts: int
     claimed_at: datetime
     reclaimed: bool = False
-
-
-@dataclass(frozen=True)
-class SnoozeView:
-    """What `/assess status` shows about a snooze still running."""
-
-    service_id: int
-    until: datetime
-    snoozed_by: str
-    snoozed_at: datetime
 
 
 # --- loading -------------------------------------------------------------------------------
@@ -303,9 +293,11 @@ def find_service(*, session: Session, service_id: int, team_id: str) -> Service 
     ).one_or_none()
 
 
-def snooze_service(*, session: Session, service: Service, user_id: str, now: datetime) -> datetime:
-    """Snooze a week more (at most 4 weeks from now), keeping who did it in the history."""
-    until = snooze_until(service.snoozed_until, now)
+def snooze_service(
+    *, session: Session, service: Service, user_id: str, now: datetime, until: datetime
+) -> datetime:
+    """Snooze until `until` (the policy is `bot.core.reminders.snooze_until`), keeping who did
+    it in the history."""
     service.snoozed_until = until
     session.add(Snooze(service_id=service.id, snoozed_by=user_id, snoozed_at=now, until=until))
     session.flush()

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload, subqueryload
 
-from storage.models import Service
+from storage.models import Assessment, Service
 
 
 def service_by_id(service_id: int, *, team_id: str, session: Session) -> Service | None:
@@ -15,6 +15,16 @@ def service_by_id(service_id: int, *, team_id: str, session: Session) -> Service
     return session.scalars(
         select(Service)
         .where(Service.id == service_id, Service.team_id == team_id)
+        .options(selectinload(Service.owners))
+    ).one_or_none()
+
+
+def service_of_assessment(assessment_id: int, *, team_id: str, session: Session) -> Service | None:
+    """The service an assessment belongs to (with its owners), only inside `team_id`."""
+    return session.scalars(
+        select(Service)
+        .join(Assessment, Assessment.service_id == Service.id)
+        .where(Assessment.id == assessment_id, Assessment.team_id == team_id)
         .options(selectinload(Service.owners))
     ).one_or_none()
 

@@ -18,14 +18,6 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, delete, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from bot.core.summary import (
-    DEFAULT_TIME,
-    DEFAULT_WEEKDAY,
-    CurrentAnswer,
-    LatestAssessment,
-    ServiceRecord,
-    SummarySettings,
-)
 from storage.claims import dialect_insert, insert_once
 from storage.models import (
     Answer,
@@ -35,6 +27,14 @@ from storage.models import (
     Service,
     SummaryPost,
     WorkspaceSettings,
+)
+from storage.values import (
+    DEFAULT_TIME,
+    DEFAULT_WEEKDAY,
+    CurrentAnswer,
+    LatestAssessment,
+    ServiceRecord,
+    SummarySettings,
 )
 
 STALE_CLAIM_AFTER = timedelta(minutes=10)

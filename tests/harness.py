@@ -164,6 +164,7 @@ def running_app(
         clock=clock,
         process_name="test",
         after_ack=executor,
+        slow_work=executor,
     )
     router = CommandRouter()
     client = build_web_client(settings)

@@ -18,8 +18,8 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
-from bot.core.summary import CurrentAnswer, LatestAssessment, ServiceRecord
 from storage.models import Answer, Assessment, AssessmentPoint, Service, ServiceOwner
+from storage.values import CurrentAnswer, LatestAssessment, ServiceRecord
 
 NOW = datetime(2026, 3, 16, 9, 30, tzinfo=UTC)  # a Monday; London is on GMT
 TODAY = NOW.date()

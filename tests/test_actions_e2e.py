@@ -17,13 +17,13 @@ from typing import Any
 
 from sqlalchemy import select
 
-from bot.core.summary import SummarySettings
 from bot.deps import Deps
 from bot.slack.client import build_web_client
 from bot.slack.reminder_job import TickReport, run_reminders_tick
 from bot.slack.summary_job import compute_summary
 from storage.db import make_engine, session_factory
 from storage.models import ActionEvent, ImprovementAction
+from storage.values import SummarySettings
 from tests.harness import CHANNEL, OUTSIDER, OWNER, TEAMMATE, RunningApp
 from tests.reminder_seed import delivered
 from tests.test_assessment_e2e import card_point, newest_card, register, thread_messages

@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 
 from bot.blocks import ids
 from bot.blocks.summary_ids import CHANNELS_BLOCK
-from bot.core.summary import SummarySettings
 from storage.models import Answer, Assessment, Service
 from storage.summary_queries import get_settings, save_settings
+from storage.values import SummarySettings
 from tests.fakeslack import FakeSlack
 from tests.fakeslack.blockkit import iter_elements
 from tests.harness import (

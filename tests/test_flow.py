@@ -33,7 +33,8 @@ from bot.core.services import (
 )
 from standards import load_catalogue
 from storage.assessment_queries import current_answers
-from storage.models import Answer, Assessment, Card, CardStatus, Rating, Service
+from storage.models import Answer, Assessment, Card, CardStatus, Service
+from storage.values import Rating
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)

@@ -14,7 +14,8 @@ from bot.blocks.reminders import (
     snooze_status_text,
 )
 from bot.core.due import DueReason
-from bot.core.reminders import Audience, InProgress, NudgeKey, PlannedNudge, ServiceDue
+from bot.core.reminders import Audience, PlannedNudge
+from storage.values import InProgress, NudgeKey, ServiceDue
 from tests.fakeslack import validate_blocks
 
 NOW = datetime(2027, 1, 19, 10, 0, tzinfo=UTC)

@@ -15,10 +15,7 @@ from bot.core.due import DueReason, add_months
 from bot.core.people import Person
 from bot.core.reminders import (
     Audience,
-    InProgress,
-    NudgeKey,
     PlannedNudge,
-    ServiceDue,
     Stage,
     due_stage,
     flagged_overdue,
@@ -33,6 +30,7 @@ from bot.core.working_hours import (
     is_bank_holiday,
     is_working_day,
 )
+from storage.values import InProgress, NudgeKey, ServiceDue
 
 LONDON = ZoneInfo("Europe/London")
 NEW_YORK = ZoneInfo("America/New_York")

@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import func, select
 
 from bot.core.due import DueReason
+from bot.core.reminders import snooze_until
 from bot.deps import Deps
 from bot.slack.reminder_job import TickReport, run_reminders_tick
 from storage.models import Nudge, Service
@@ -132,7 +133,8 @@ def test_a_dropped_connection_releases_the_claim(
 ) -> None:
     with deps.sessions.begin() as session:
         service_id = add_service(session, "Bins", next_due_on=TODAY).id
-    fake.fail_next("chat.postMessage", drop=True, times=2)
+    # Each message: dropped, not in the history, resent once at once, dropped again.
+    fake.fail_next("chat.postMessage", drop=True, times=4)
     first = tick(deps, fake)
     assert (first.sent, first.released) == (0, 2)
     assert nudge_rows(deps) == []
@@ -185,8 +187,10 @@ def test_snoozed_services_wait_and_then_get_only_the_current_occurrence(
 ) -> None:
     with deps.sessions.begin() as session:
         service = add_service(session, "Bins", next_due_on=TODAY)
-        snooze_service(session=session, service=service, user_id=OWNER, now=NOW)
-        snooze_service(session=session, service=service, user_id=OWNER, now=NOW)
+        until = snooze_until(service.snoozed_until, NOW)
+        snooze_service(session=session, service=service, user_id=OWNER, now=NOW, until=until)
+        until = snooze_until(service.snoozed_until, NOW)
+        snooze_service(session=session, service=service, user_id=OWNER, now=NOW, until=until)
         service_id = service.id
     for _ in range(14):  # two weeks of daily ticks at 10:00
         assert tick(deps, fake).planned == 0

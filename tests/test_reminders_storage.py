@@ -11,7 +11,7 @@ from typing import Any
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.core.reminders import InProgress, NudgeKey
+from bot.core.reminders import snooze_until
 from storage.models import Nudge, Snooze
 from storage.reminder_queries import (
     Claim,
@@ -27,6 +27,7 @@ from storage.reminder_queries import (
     release_claims,
     snooze_service,
 )
+from storage.values import InProgress, NudgeKey
 from tests.reminder_seed import add_assessment, add_service
 
 NOW = datetime(2027, 1, 20, 10, 0, tzinfo=UTC)
@@ -214,7 +215,13 @@ def test_snoozes_record_who_and_stop_at_four_weeks(sessions: sessionmaker[Sessio
         with sessions.begin() as session:
             service = find_service(session=session, service_id=service_id, team_id="T1")
             assert service is not None
-            until = snooze_service(session=session, service=service, user_id=user, now=NOW)
+            until = snooze_service(
+                session=session,
+                service=service,
+                user_id=user,
+                now=NOW,
+                until=snooze_until(service.snoozed_until, NOW),
+            )
             assert until == NOW + timedelta(weeks=min(clicks, 4))
     with sessions.begin() as session:
         assert find_service(session=session, service_id=service_id, team_id="T2") is None

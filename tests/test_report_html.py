@@ -18,12 +18,8 @@ from bot.core.report import (
     ReviewVerdict,
 )
 from bot.core.report_html import render_report
-from bot.core.summary import (
-    CurrentAnswer,
-    LatestAssessment,
-    ServiceRecord,
-    build_summary,
-)
+from bot.core.summary import build_summary
+from storage.values import CurrentAnswer, LatestAssessment, ServiceRecord
 
 LONDON = ZoneInfo("Europe/London")
 NOW = datetime(2026, 3, 10, 12, 0, tzinfo=UTC)

@@ -25,7 +25,8 @@ from bot.core.review_export import COLUMNS, review_rows, write_reviews_csv
 from bot.core.review_overview import review_portfolio
 from bot.core.reviews import ChallengeStatus, ReviewError, grant_refusal, review_tally
 from storage.assessment_queries import current_answers
-from storage.models import Answer, Assessment, Rating, ReviewInvitation, Service, Verdict
+from storage.models import Answer, Assessment, ReviewInvitation, Service, Verdict
+from storage.values import Rating
 from tests.test_flow import CATALOGUE, LONDON, NOW, new_service
 
 PRIYA = Reviewer("UPRIYA", "TKENT", "Priya", "Kent County Council", in_channel=True)

@@ -11,9 +11,7 @@ import pytest
 
 from bot.core.summary import (
     AttentionKind,
-    CurrentAnswer,
     Figures,
-    ServiceRecord,
     build_summary,
     change_text,
     parse_time,
@@ -21,6 +19,7 @@ from bot.core.summary import (
     trend,
     week_bounds,
 )
+from storage.values import CurrentAnswer, ServiceRecord
 from tests.summary_seed import NOW, PORTFOLIO, TEAM, TODAY, counted, records
 
 LONDON = ZoneInfo("Europe/London")

@@ -25,7 +25,7 @@ from bot.blocks import summary_ids as ids
 from bot.blocks.summary import build_preview, build_settings_modal
 from bot.blocks.summary_ids import post_action
 from bot.config import load_settings
-from bot.core.summary import SummarySettings, build_summary
+from bot.core.summary import build_summary
 from bot.deps import Deps
 from bot.slack import summary_job
 from bot.slack.summary_job import compute_summary, post_extra_summary, run_summary_tick
@@ -41,6 +41,7 @@ from storage.models import (
     SummaryPost,
 )
 from storage.summary_queries import get_settings, save_settings
+from storage.values import SummarySettings
 from tests.conftest import create_postgres_database, drop_postgres_database
 from tests.fakeslack import FakeSlack, validate_blocks, validate_view
 from tests.harness import (

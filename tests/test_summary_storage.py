@@ -11,13 +11,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, event, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.core.summary import (
-    Figures,
-    SummarySettings,
-    build_summary,
-    scheduled_instant,
-    week_bounds,
-)
+from bot.core.summary import Figures, build_summary, scheduled_instant, week_bounds
 from storage.models import Answer, Assessment, ClaimStatus, Service, SummaryPost
 from storage.summary_queries import (
     all_settings,
@@ -31,6 +25,7 @@ from storage.summary_queries import (
     save_settings,
     scheduled_posts_in_week,
 )
+from storage.values import SummarySettings
 from tests.summary_seed import (
     NOW,
     PORTFOLIO,

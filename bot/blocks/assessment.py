@@ -23,7 +23,8 @@ from bot.core.closed import Closed, Source
 from bot.core.flow import Tally
 from bot.core.text import escape, safe
 from standards import Point
-from storage.models import Answer, Assessment, ImprovementAction, Rating
+from storage.models import Answer, Assessment, ImprovementAction
+from storage.values import Rating
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Final
 
-from storage.models import Rating
+from storage.values import Rating
 
 RATE_ACTIONS: Final = {
     "rate_met": Rating.MET,

@@ -28,7 +28,7 @@ from bot.core.overview import ServiceLine
 from bot.core.text import escape, safe
 from storage.action_queries import ActionCounts
 from storage.models import Answer
-from storage.reminder_queries import SnoozeView
+from storage.values import SnoozeView
 
 STATUS_MENU = (("Met", "met"), ("Partly met", "partly_met"), ("Not met", "not_met"))
 

@@ -25,16 +25,9 @@ from bot.blocks.words import mention, when
 from bot.core.action_nudges import ActionNudge
 from bot.core.due import DueReason
 from bot.core.reminder_text import format_day
-from bot.core.reminders import (
-    FLAG_OVERDUE_DAYS,
-    Audience,
-    NudgeKey,
-    PlannedNudge,
-    ServiceDue,
-    Stage,
-    days_overdue,
-)
+from bot.core.reminders import FLAG_OVERDUE_DAYS, Audience, PlannedNudge, Stage, days_overdue
 from bot.core.text import escape, safe, truncate
+from storage.values import NudgeKey, ServiceDue
 
 BLOCKS_PER_NUDGE = 3  # section, optional context, actions
 MAX_DIGEST_ITEMS = (MESSAGE_BLOCK_LIMIT - 2) // BLOCKS_PER_NUDGE  # 16 with a header

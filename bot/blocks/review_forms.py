@@ -13,7 +13,7 @@ from bot.blocks import review_ids as rid
 from bot.blocks.kit import Block, option, plain, section
 from bot.blocks.words import rating_label
 from bot.core.text import escape, safe, truncate
-from storage.models import Rating
+from storage.values import Rating
 
 View = dict[str, Any]
 CHALLENGE_RATINGS = (Rating.MET, Rating.PARTLY_MET, Rating.NOT_MET, Rating.NOT_APPLICABLE)

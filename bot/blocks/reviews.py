@@ -30,7 +30,8 @@ from bot.core.review_overview import ReviewPortfolio, assessment_reviews
 from bot.core.reviews import ChallengeStatus, PointReview, ReviewTally, invitation_name
 from bot.core.text import escape, safe, truncate
 from storage.assessment_queries import previous_completed
-from storage.models import Answer, ChallengeResponse, Rating, ReviewInvitation
+from storage.models import Answer, ChallengeResponse, ReviewInvitation
+from storage.values import Rating
 
 View = dict[str, Any]
 MAX_STATUS_REVIEWS = 3  # the newest reviews; more would crowd the status out

@@ -50,11 +50,11 @@ from bot.core.summary import (
     AttentionKind,
     ServiceLine,
     Summary,
-    SummarySettings,
     WeakPoint,
     change_text,
 )
 from bot.core.text import escape, safe, truncate
+from storage.values import SummarySettings
 
 TITLE = "Leadership summary"
 NAME_LIMIT = 80

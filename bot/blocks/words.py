@@ -6,7 +6,7 @@ from datetime import date, datetime
 
 from bot.blocks.kit import progress_bar
 from bot.core.flow import Tally
-from storage.models import Rating
+from storage.values import Rating
 
 RATING_LABELS = {
     Rating.MET: "Met",

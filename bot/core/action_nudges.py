@@ -24,15 +24,14 @@ from bot.core.reminder_text import format_day
 from bot.core.reminders import (
     OVERDUE_EVERY_DAYS,
     Audience,
-    NudgeKey,
     PlannedNudge,
-    ServiceDue,
     Stage,
     _days_someone_is_at_work,
     is_reachable,
     is_snoozed,
 )
 from bot.core.working_hours import WorkingHours, is_working_day
+from storage.values import NudgeKey, ServiceDue
 
 UPCOMING_DAYS = 7
 

@@ -20,8 +20,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.core.actions import WEAK_RATINGS
-from bot.core.summary import ServiceRecord
 from storage.action_queries import SummaryLoad, load_summary_actions
+from storage.values import ServiceRecord
 
 DONE_WINDOW = timedelta(days=90)
 SERVICES_SHOWN = 10

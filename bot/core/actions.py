@@ -26,9 +26,9 @@ from storage.models import (
     ActionStatus,
     Assessment,
     ImprovementAction,
-    Rating,
     Service,
 )
+from storage.values import Rating
 
 TEXT_LIMIT = 500
 NOTE_LIMIT = 3000

@@ -14,7 +14,6 @@ from enum import StrEnum
 
 INTERVAL_CHOICES = (3, 6, 12)
 NEVER_ASSESSED_GRACE = timedelta(days=30)
-STALLED_AFTER = timedelta(days=14)
 
 
 class DueReason(StrEnum):

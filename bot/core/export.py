@@ -41,7 +41,7 @@ from storage.export_queries import (
     answerer_ids,
     stream_export,
 )
-from storage.models import Rating
+from storage.values import Rating
 
 COLUMNS: tuple[str, ...] = (
     "service",

@@ -26,9 +26,9 @@ from storage.models import (
     AssessmentStatus,
     Card,
     CardStatus,
-    Rating,
     Service,
 )
+from storage.values import Rating
 
 SUPERSEDED = "superseded"
 MAX_LINKS = 10

@@ -55,12 +55,12 @@ from bot.core.summary import (  # noqa: E402
     NOT_APPLICABLE,
     NOT_MET,
     PARTLY_MET,
-    UNANSWERED,
     HeatGrid,
     HeatRow,
     Summary,
 )
 from bot.core.text import truncate  # noqa: E402
+from storage.values import UNANSWERED  # noqa: E402
 
 ROWS_PER_IMAGE = 25
 DPI = 100

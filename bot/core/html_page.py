@@ -21,7 +21,7 @@ import html
 from datetime import date, datetime
 from zoneinfo import ZoneInfo
 
-from storage.models import Rating
+from storage.values import Rating
 
 UNANSWERED = "unanswered"
 

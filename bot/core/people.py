@@ -6,7 +6,10 @@ here lets reminders, exports and permission checks be tested without Slack.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from threading import Lock
+from time import monotonic
 from typing import Protocol
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -50,3 +53,34 @@ class StaticDirectory:
 
     def lookup(self, user_id: str) -> Person | None:
         return self._people.get(user_id)
+
+
+class PeopleCache:
+    """What Slack said about people, shared by every thread of the process for a while.
+
+    Keyed by (workspace, user): one token serves one workspace, and a Slack Connect user is
+    looked up as that workspace sees them. "Slack doesn't know them" (None) is cached too, so a
+    leaver is not asked about on every click. Failures are never cached: the next request asks.
+    """
+
+    def __init__(self, ttl_seconds: float = 600.0, clock: Callable[[], float] = monotonic) -> None:
+        self._ttl = ttl_seconds
+        self._clock = clock
+        self._lock = Lock()
+        self._entries: dict[tuple[str, str], tuple[float, Person | None]] = {}
+
+    def get(self, team_id: str, user_id: str) -> tuple[bool, Person | None]:
+        """(True, person) on a fresh hit; (False, None) when Slack must be asked."""
+        with self._lock:
+            entry = self._entries.get((team_id, user_id))
+        if entry is None or self._clock() - entry[0] >= self._ttl:
+            return False, None
+        return True, entry[1]
+
+    def put(self, team_id: str, user_id: str, person: Person | None) -> None:
+        with self._lock:
+            self._entries[(team_id, user_id)] = (self._clock(), person)
+
+    def missing(self, team_id: str, user_ids: Iterable[str]) -> list[str]:
+        """The ids without a fresh entry (to decide whether paging users.list is cheaper)."""
+        return [user_id for user_id in user_ids if not self.get(team_id, user_id)[0]]

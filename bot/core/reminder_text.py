@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from bot.core.due import DueReason
 
 if TYPE_CHECKING:
-    from bot.core.reminders import InProgress, ServiceDue
+    from storage.values import InProgress, ServiceDue
 
 
 def format_day(day: date) -> str:

@@ -23,12 +23,11 @@ from enum import StrEnum
 from typing import Protocol
 from zoneinfo import ZoneInfo
 
-from bot.core.due import STALLED_AFTER
 from bot.core.people import Person
 from bot.core.reminder_text import describe_due, describe_stall, due_reason_text
 from bot.core.working_hours import WORK_ENDS, WORK_STARTS, WorkingHours, is_working_day
+from storage.values import STALLED_AFTER, UPCOMING_DAYS, InProgress, NudgeKey, ServiceDue
 
-UPCOMING_DAYS = 14
 OVERDUE_EVERY_DAYS = 7
 FLAG_OVERDUE_DAYS = 30
 DUE_LIST_DAYS = 30
@@ -48,53 +47,6 @@ class Stage(StrEnum):
 class Audience(StrEnum):
     OWNER = "owner"
     CHANNEL = "channel"
-
-
-@dataclass(frozen=True)
-class InProgress:
-    """What the planner needs to know about a service's assessment in progress."""
-
-    assessment_id: int
-    started_at: datetime
-    last_answer_at: datetime | None
-    answered_points: int
-    point_count: int
-
-    @property
-    def last_activity(self) -> datetime:
-        return self.last_answer_at or self.started_at
-
-    def stalled(self, now: datetime) -> bool:
-        return now - self.last_activity >= STALLED_AFTER
-
-
-@dataclass(frozen=True)
-class ServiceDue:
-    """A service as the reminder planner sees it (a snapshot, not the ORM row)."""
-
-    id: int
-    team_id: str
-    name: str
-    phase: str
-    team_channel_id: str
-    interval_months: int
-    last_assessed_on: date | None
-    next_due_on: date
-    due_reason: str
-    created_at: datetime
-    owner_ids: tuple[str, ...]
-    snoozed_until: datetime | None = None
-    archived: bool = False
-    in_progress: InProgress | None = None
-
-
-@dataclass(frozen=True, order=True)
-class NudgeKey:
-    service_id: int
-    stage: str
-    due_on: date
-    occurrence: str
-    recipient: str
 
 
 @dataclass(frozen=True)

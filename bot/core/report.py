@@ -19,8 +19,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from storage.models import Rating
 from storage.report_queries import AnswerRow, AssessmentRow, ReportRows, ServiceRow
+from storage.values import Rating
 
 UNANSWERED = "unanswered"
 IN_PROGRESS = "in_progress"

@@ -34,7 +34,7 @@ from bot.core.report import (
     ReportData,
     ReviewVerdict,
 )
-from storage.models import Rating
+from storage.values import Rating
 
 KIND = "Service assessment report"
 

@@ -32,7 +32,6 @@ from storage.models import (
     Assessment,
     AssessmentStatus,
     ChallengeResponse,
-    Rating,
     ResponseKind,
     ReviewInvitation,
     ReviewVerdict,
@@ -40,6 +39,7 @@ from storage.models import (
     Verdict,
 )
 from storage.review_queries import active_invitation, responses_of, verdicts_of
+from storage.values import Rating
 
 CARD = "card"
 CHALLENGE_POST = "challenge"

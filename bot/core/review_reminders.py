@@ -18,15 +18,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, subqueryload
 
 from bot.core.people import Person
-from bot.core.reminders import (
-    Audience,
-    NudgeKey,
-    PlannedNudge,
-    ServiceDue,
-    Stage,
-    is_reachable,
-    is_snoozed,
-)
+from bot.core.reminders import Audience, PlannedNudge, Stage, is_reachable, is_snoozed
 from bot.core.review_overview import AssessmentReview
 from bot.core.reviews import (
     CHALLENGE_DIGEST_AFTER,
@@ -37,6 +29,7 @@ from bot.core.reviews import (
 from bot.core.working_hours import WorkingHours
 from storage.models import AssessmentPoint, ReviewInvitation, Service
 from storage.review_queries import responses_of, verdicts_of
+from storage.values import NudgeKey, ServiceDue
 
 
 @dataclass(frozen=True)

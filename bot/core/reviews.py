@@ -19,14 +19,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 
 from bot.core.text import escape
-from storage.models import (
-    ChallengeResponse,
-    Rating,
-    ResponseKind,
-    ReviewInvitation,
-    ReviewVerdict,
-    Verdict,
-)
+from storage.models import ChallengeResponse, ResponseKind, ReviewInvitation, ReviewVerdict, Verdict
+from storage.values import Rating
 
 INVITATION_LASTS = timedelta(days=30)
 REVIEWER_NUDGE_AFTER = timedelta(days=7)

@@ -14,15 +14,20 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
-from bot.core.due import STALLED_AFTER
 from bot.core.reminders import FLAG_OVERDUE_DAYS
 from bot.core.review_overview import ReviewPortfolio
+from storage.values import (
+    STALLED_AFTER,
+    UNANSWERED,
+    LatestAssessment,
+    ServiceRecord,
+)
 
 if TYPE_CHECKING:
     from bot.core.action_summary import ActionFigures
@@ -31,72 +36,15 @@ MET = "met"
 PARTLY_MET = "partly_met"
 NOT_MET = "not_met"
 NOT_APPLICABLE = "not_applicable"
-UNANSWERED = "unanswered"
 IN_PROGRESS = "in_progress"
 COMPLETED = "completed"
 NEVER_ASSESSED = "never_assessed"
 
 WEAKEST_PER_STANDARD = 5
-DEFAULT_WEEKDAY = 0
-DEFAULT_TIME = "09:00"
 WEEKDAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
 # --- what storage loads ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class CurrentAnswer:
-    """The newest answer row for one point of an assessment."""
-
-    rating: str
-    has_evidence: bool
-
-
-@dataclass(frozen=True)
-class LatestAssessment:
-    id: int
-    standard_id: str
-    standard_title: str
-    status: str
-    started_at: datetime
-    last_answered_at: datetime | None
-    points: tuple[tuple[int, str], ...]  # the snapshot: (number, title), in number order
-    answers: Mapping[int, CurrentAnswer] = field(default_factory=dict)
-
-    def rating(self, number: int) -> str:
-        answer = self.answers.get(number)
-        return UNANSWERED if answer is None else answer.rating
-
-    @property
-    def last_activity(self) -> datetime:
-        return self.last_answered_at or self.started_at
-
-
-@dataclass(frozen=True)
-class ServiceRecord:
-    id: int
-    name: str
-    phase: str
-    standard_id: str
-    next_due_on: date
-    latest: LatestAssessment | None
-    snoozed_until: datetime | None = None
-
-
-@dataclass(frozen=True)
-class SummarySettings:
-    """Where and when a workspace's summary goes, and which services it counts."""
-
-    team_id: str
-    channels: tuple[str, ...] = ()
-    weekday: int = DEFAULT_WEEKDAY
-    time: str = DEFAULT_TIME
-    phases: tuple[str, ...] = ()  # empty: every phase
-
-    @property
-    def configured(self) -> bool:
-        return bool(self.channels)
 
 
 # --- the headline figures and their trend ------------------------------------------------

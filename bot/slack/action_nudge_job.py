@@ -22,12 +22,12 @@ from bot.core.action_nudges import (
     plan_action_nudges,
 )
 from bot.core.people import Directory, Person
-from bot.core.reminders import NudgeKey, ServiceDue
 from bot.core.working_hours import WorkingHours
 from bot.deps import Deps
 from storage.action_queries import ActionView, nudge_candidates
 from storage.models import Service
 from storage.reminder_queries import NudgeState, load_nudge_states
+from storage.values import NudgeKey, ServiceDue
 
 logger = logging.getLogger(__name__)
 

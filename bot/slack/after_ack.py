@@ -4,6 +4,12 @@ Acks wait for a free listener thread; if that thread also posted cards and repli
 clicks would queue acks behind slow work and Slack would give up after 3 seconds. So listeners
 save, ack, and hand the rest to the small after-ack pool (`Deps.after_ack`). Modals are the
 exception: `trigger_id` lives 3 seconds, so listeners open them straight away.
+
+Two bounded pools rather than Bolt's lazy listeners: in HTTP mode Bolt runs lazy listeners on
+the same executor as the listeners that ack, so a minute-long export there would take a thread
+an ack needs. `slow=True` sends work that may take long (subcommands, exports, summary uploads,
+Home publishes) to `Deps.slow_work`; thread updates after a click keep `Deps.after_ack` to
+themselves and never queue behind it.
 """
 
 from __future__ import annotations
@@ -23,7 +29,12 @@ def _nobody(_text: str) -> None:
 
 
 def later(
-    deps: Deps, what: str, work: Callable[[], object], tell: Callable[[str], Any] = _nobody
+    deps: Deps,
+    what: str,
+    work: Callable[[], object],
+    tell: Callable[[str], Any] = _nobody,
+    *,
+    slow: bool = False,
 ) -> None:
     """Run `work` after the ack; failures are logged and told, never lost in a Future."""
 
@@ -34,4 +45,4 @@ def later(
         except Exception:
             logger.exception("unexpected failure while %s", what)
 
-    deps.after_ack.submit(run)
+    (deps.slow_work if slow else deps.after_ack).submit(run)

@@ -1,19 +1,31 @@
-"""A `Directory` answered by Slack's users.info, cached so one run asks once per person."""
+"""A `Directory` answered by Slack (users.info, users.list), through the process's one cache.
+
+Every listener thread and scheduled job shares `Deps.people`, so a person is asked about once
+per ten minutes per process, not once per request. Lookups made while someone waits for an
+ack are `quick`: a short time-out and no retries, because Slack abandons the request after 3
+seconds anyway and sleeping out a 429 would only keep a thread busy for nothing. Scheduled
+jobs are patient and use the app's client with its retry handlers.
+"""
 
 from __future__ import annotations
 
 import logging
-import time
+from collections.abc import Iterable
 from typing import Any
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError, SlackClientError
 
-from bot.core.people import Directory, Person
+from bot.core.people import Directory, PeopleCache, Person
 
 logger = logging.getLogger(__name__)
 
 CACHE_SECONDS = 600.0
+QUICK_TIMEOUT_SECONDS = 2
+# Above this many unknown people, one users.list walk (200 a page, Tier 2) beats a users.info
+# each (Tier 4, but one round trip per person).
+PAGE_THRESHOLD = 20
+PAGE_SIZE = 200
 
 
 def person_from_slack(user: dict[str, Any]) -> Person:
@@ -37,25 +49,68 @@ def person_from_slack(user: dict[str, Any]) -> Person:
     )
 
 
+def quick_client(client: WebClient) -> WebClient:
+    """The same token and API, but failing inside Slack's 3 s instead of retrying."""
+    return WebClient(
+        token=client.token,
+        base_url=client.base_url,
+        timeout=QUICK_TIMEOUT_SECONDS,
+        retry_handlers=[],
+    )
+
+
 class SlackDirectory:
-    def __init__(self, client: WebClient, cache_seconds: float = CACHE_SECONDS) -> None:
-        self._client = client
-        self._cache_seconds = cache_seconds
-        self._cache: dict[str, tuple[float, Person | None]] = {}
+    def __init__(
+        self,
+        client: WebClient,
+        *,
+        team_id: str = "",
+        cache: PeopleCache | None = None,
+        quick: bool = False,
+    ) -> None:
+        self._client = quick_client(client) if quick else client
+        self._team_id = team_id
+        self._cache = cache if cache is not None else PeopleCache(CACHE_SECONDS)
 
     def lookup(self, user_id: str) -> Person | None:
-        cached = self._cache.get(user_id)
-        if cached is not None and time.monotonic() - cached[0] < self._cache_seconds:
-            return cached[1]
+        hit, person = self._cache.get(self._team_id, user_id)
+        if hit:
+            return person
         try:
             response = self._client.users_info(user=user_id)
-            person: Person | None = person_from_slack(response["user"])
+            person = person_from_slack(response["user"])
         except SlackApiError as error:
             if error.response.get("error") not in {"user_not_found", "user_not_visible"}:
                 raise
             person = None
-        self._cache[user_id] = (time.monotonic(), person)
+        self._cache.put(self._team_id, user_id, person)
         return person
+
+    def warm(self, user_ids: Iterable[str]) -> None:
+        """Before looking up many people (a cold start of the reminders), page users.list once.
+
+        Anyone the list did not include (Slack Connect guests, say) is still asked about one by
+        one in `lookup`. A failed walk is only logged: the lookups that follow will say more.
+        """
+        missing = set(self._cache.missing(self._team_id, user_ids))
+        if len(missing) < PAGE_THRESHOLD:
+            return
+        cursor: str | None = None
+        try:
+            while True:
+                page = self._client.users_list(limit=PAGE_SIZE, cursor=cursor)
+                for user in page.get("members") or []:
+                    self._cache.put(self._team_id, user["id"], person_from_slack(user))
+                cursor = (page.get("response_metadata") or {}).get("next_cursor") or None
+                if not cursor:
+                    break
+        except (SlackClientError, OSError) as error:
+            logger.warning("users.list failed (%s); looking people up one by one", error)
+
+
+def request_directory(cache: PeopleCache, client: WebClient, team_id: str) -> SlackDirectory:
+    """The directory for a listener: shared cache, quick lookups, keyed by the workspace."""
+    return SlackDirectory(client, team_id=team_id, cache=cache, quick=True)
 
 
 class ForgivingDirectory:
@@ -67,7 +122,7 @@ class ForgivingDirectory:
     def lookup(self, user_id: str) -> Person | None:
         try:
             return self._directory.lookup(user_id)
-        except SlackClientError as error:
+        except (SlackClientError, OSError) as error:
             logger.warning("users.info failed (%s); showing the user id instead", error)
             return None
 

@@ -1,17 +1,22 @@
-"""Finding the service a command names, and refusing politely when someone may not act on it."""
+"""Finding the service a command names, and refusing politely when someone may not act on it.
+
+Both read in a short session of their own and reply only after it has closed: nothing here
+talks to Slack while a transaction is open.
+"""
 
 from __future__ import annotations
 
 import logging
 
-from sqlalchemy.orm import Session
+from slack_sdk import WebClient
 
 from bot.blocks.words import mention
 from bot.core.commands import join_name
-from bot.core.permissions import can_manage
+from bot.core.permissions import can_manage, is_admin
 from bot.core.services import NotFound, find_service
 from bot.core.text import safe
-from bot.slack.directory import SlackDirectory
+from bot.deps import Deps
+from bot.slack.directory import SlackDirectory, request_directory
 from bot.slack.errors import SLACK_CALL_ERRORS
 from bot.slack.router import CommandRequest
 from storage.models import Service
@@ -31,13 +36,14 @@ def not_found_text(result: NotFound) -> str:
     return f"No service called '{asked}'. There are no services yet: `/assess new` registers one."
 
 
-def named_service(request: CommandRequest, session: Session, usage: str) -> Service | None:
+def named_service(request: CommandRequest, usage: str) -> Service | None:
     """The service named in the arguments, or None after telling the person why not."""
     name = join_name(request.args)
     if not name:
         request.reply(f"Which service? Usage: `{usage}`")
         return None
-    found = find_service(name, team_id=request.team_id, session=session)
+    with request.deps.sessions() as session:
+        found = find_service(name, team_id=request.team_id, session=session)
     if isinstance(found, NotFound):
         request.reply(not_found_text(found))
         return None
@@ -67,18 +73,34 @@ def may_manage(
     except SLACK_CALL_ERRORS:
         logger.warning("users.info failed while checking permissions; treating as not admin")
         person = None
-    return can_manage(user_id, service.owner_ids, person, admins)
+    return can_manage(user_id, service.owner_ids, person, admins, team_id=service.team_id)
 
 
-def service_to_manage(
-    request: CommandRequest, session: Session, usage: str, action: str
-) -> Service | None:
+def service_to_manage(request: CommandRequest, usage: str, action: str) -> Service | None:
     """The named service if the person may manage it; otherwise None, after saying why."""
-    service = named_service(request, session, usage)
+    service = named_service(request, usage)
     if service is None:
         return None
-    directory = SlackDirectory(request.client)
+    directory = request_directory(request.deps.people, request.client, request.team_id)
     if not may_manage(directory, request.user_id, service, request.deps.settings.admins):
         request.reply(refusal_text(service, action))
         return None
     return service
+
+
+def manages(deps: Deps, client: WebClient, user_id: str, service: Service) -> bool:
+    """`may_manage` through the process's directory. Call it before opening a transaction."""
+    directory = request_directory(deps.people, client, service.team_id)
+    return may_manage(directory, user_id, service, deps.settings.admins)
+
+
+def admin_here(deps: Deps, client: WebClient, team_id: str, user_id: str) -> bool:
+    """An admin of this workspace (listed, or Slack's own); "no" when Slack cannot say."""
+    if user_id in deps.settings.admins:
+        return True
+    try:
+        person = request_directory(deps.people, client, team_id).lookup(user_id)
+    except SLACK_CALL_ERRORS:
+        logger.warning("users.info failed while checking for an admin; treating as not admin")
+        return False
+    return is_admin(user_id, person, deps.settings.admins, team_id=team_id)

@@ -26,9 +26,7 @@ from bot.core.people import Directory, Person
 from bot.core.reminders import (
     Audience,
     Delivery,
-    NudgeKey,
     PlannedNudge,
-    ServiceDue,
     group_deliveries,
     is_settled,
     nudge_dates,
@@ -37,6 +35,7 @@ from bot.core.reminders import (
 from bot.core.working_hours import WorkingHours
 from bot.deps import Deps
 from bot.slack.action_nudge_job import gather_action_nudges
+from bot.slack.claimed_post import OutcomeUnknown, outcome_unknown, post_claimed
 from bot.slack.directory import SlackDirectory
 from bot.slack.review_reminder_job import review_digest_nudges, send_reviewer_nudges
 from storage.models import ClaimStatus
@@ -50,6 +49,7 @@ from storage.reminder_queries import (
     mark_sent,
     release_claims,
 )
+from storage.values import NudgeKey, ServiceDue
 
 logger = logging.getLogger(__name__)
 
@@ -117,13 +117,14 @@ def run_reminders_tick(
     # Only services with something still to send need their owners looked up in Slack.
     unsettled = [s for s in services if not is_settled(s, now, hours, done)]
     report.services, report.settled_services = len(services), len(services) - len(unsettled)
-    directory = directory or SlackDirectory(client)  # one cache for every lookup this tick
-    people, ready = _look_up_owners(directory, unsettled, report)
+    people, ready = _look_up_owners(deps, client, directory, unsettled, report)
     planned: list[PlannedNudge] = list(plan_nudges(ready, now, people, hours))
-    # Improvement actions (#14): their own planner; the same claims, digests and sends.
+    # Improvement actions (#14) and peer review (#15): their own planners; the same claims,
+    # digests and sends, and the process's one directory of people.
+    shared = directory or SlackDirectory(client, cache=deps.people)
     actions = gather_action_nudges(
         deps,
-        directory,
+        shared,
         now,
         hours,
         still_to_send=_still_to_send,
@@ -132,7 +133,7 @@ def run_reminders_tick(
     states.update(actions.states)
     people.update(actions.people)
     planned.extend(actions.planned)
-    planned += review_digest_nudges(deps, directory, now, hours)  # peer review (#15)
+    planned += review_digest_nudges(deps, shared, now, hours)
     todo = [nudge for nudge in planned if not done(nudge.key)]
     report.planned, report.already_done = len(planned), len(planned) - len(todo)
     deliveries = group_deliveries(todo, MAX_DIGEST_ITEMS)
@@ -150,20 +151,35 @@ def run_reminders_tick(
 
 
 def _look_up_owners(
-    directory: Directory, services: list[ServiceDue], report: TickReport
+    deps: Deps,
+    client: WebClient,
+    directory: Directory | None,
+    services: list[ServiceDue],
+    report: TickReport,
 ) -> tuple[dict[str, Person | None], list[ServiceDue]]:
     """Who the owners are; a service whose owners Slack could not tell us about waits a tick.
 
-    Guessing "left" on a lookup failure would tell the team channel that nobody owns it.
+    Guessing "left" on a lookup failure would tell the team channel that nobody owns it. Unless
+    a directory is given, lookups go through the process's shared cache, one workspace at a
+    time; a cold cache with many owners is filled by paging users.list.
     """
     people: dict[str, Person | None] = {}
     failed: set[str] = set()
-    for owner_id in sorted({owner for service in services for owner in service.owner_ids}):
-        try:
-            people[owner_id] = directory.lookup(owner_id)
-        except SEND_FAILURES as error:
-            logger.warning("could not look up %s for reminders: %s", owner_id, error)
-            failed.add(owner_id)
+    by_team: dict[str, set[str]] = {}
+    for service in services:
+        by_team.setdefault(service.team_id, set()).update(service.owner_ids)
+    for team_id, owner_ids in sorted(by_team.items()):
+        team_directory = directory
+        if team_directory is None:
+            slack = SlackDirectory(client, team_id=team_id, cache=deps.people)
+            slack.warm(owner_ids)
+            team_directory = slack
+        for owner_id in sorted(owner_ids):
+            try:
+                people[owner_id] = team_directory.lookup(owner_id)
+            except SEND_FAILURES as error:
+                logger.warning("could not look up %s for reminders: %s", owner_id, error)
+                failed.add(owner_id)
     ready = [s for s in services if not failed.intersection(s.owner_ids)]
     report.deferred_services = len(services) - len(ready)
     return people, ready
@@ -186,9 +202,22 @@ def _deliver(deps: Deps, client: WebClient, delivery: Delivery, report: TickRepo
     nudges = [nudge for nudge, _ in claims]
     text, blocks = build_nudge_message(nudges, delivery.audience)
     try:
-        response = client.chat_postMessage(
-            channel=delivery.recipient, text=text, blocks=blocks, unfurl_links=False
+        response = post_claimed(
+            client,
+            keys=[claim_key(claim.key) for _, claim in claims],
+            channel=delivery.recipient,
+            # a claim taken over from a stopped process may have been sent: look first
+            look_first=any(claim.reclaimed for _, claim in claims),
+            text=text,
+            blocks=blocks,
+            unfurl_links=False,
         )
+    except OutcomeUnknown:
+        # Maybe sent, and history could not tell: keep the claims. After STALE_CLAIM_AFTER a
+        # tick takes them over and looks in the conversation before sending again.
+        report.failed_messages += 1
+        logger.warning("reminder to %s: outcome unknown; claims kept", delivery.recipient)
+        return
     except SEND_FAILURES as error:
         with deps.sessions.begin() as session:
             released = release_claims(session=session, claims=[claim for _, claim in claims])
@@ -196,9 +225,10 @@ def _deliver(deps: Deps, client: WebClient, delivery: Delivery, report: TickRepo
         report.failed_messages += 1
         logger.log(
             logging.WARNING if _retryable(error) else logging.ERROR,
-            "reminder to %s not sent (%s); %d claims released for the next tick",
+            "reminder to %s not sent (%s%s); %d claims released for the next tick",
             delivery.recipient,
             _describe(error),
+            ", and not in the conversation's history" if outcome_unknown(error) else "",
             released,
         )
         return
@@ -207,7 +237,7 @@ def _deliver(deps: Deps, client: WebClient, delivery: Delivery, report: TickRepo
             session=session,
             claims=[claim for _, claim in claims],
             now=deps.clock(),
-            message_ts=response.get("ts"),
+            message_ts=response.ts,
         )
     report.sent += len(claims)
     report.messages += 1
@@ -243,6 +273,12 @@ def _claim(
                 claim.attempts,
             )
     return won
+
+
+def claim_key(key: NudgeKey) -> str:
+    """The nudge's claim as it travels in message metadata (stable across attempts)."""
+    parts = (key.service_id, key.stage, key.due_on.isoformat(), key.occurrence, key.recipient)
+    return "nudge:" + ":".join(str(part) for part in parts)
 
 
 def _retryable(error: Exception) -> bool:

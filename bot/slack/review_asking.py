@@ -169,8 +169,7 @@ def review_command(request: CommandRequest) -> None:
     reviewer_id = mentioned_user(request.args[-1])
     assert reviewer_id is not None
     request.args = request.args[:-1]
-    with request.deps.sessions() as session:
-        service = named_service(request, session, USAGE)  # who may ask: checked below
+    service = named_service(request, USAGE)  # who may ask: checked below
     if service is None:
         return
     outcome = invite_reviewer(

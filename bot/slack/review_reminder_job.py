@@ -15,7 +15,7 @@ from datetime import datetime
 from slack_sdk import WebClient
 
 from bot.core.people import Directory, Person
-from bot.core.reminders import NudgeKey, PlannedNudge
+from bot.core.reminders import PlannedNudge
 from bot.core.review_overview import with_states
 from bot.core.review_reminders import open_challenges, plan_challenge_nudges, plan_reviewer_nudges
 from bot.core.working_hours import WorkingHours
@@ -30,6 +30,7 @@ from storage.reminder_queries import (
     release_claims,
 )
 from storage.review_queries import active_invitations, unfinished_invitations
+from storage.values import NudgeKey
 
 logger = logging.getLogger(__name__)
 

@@ -26,13 +26,14 @@ from bot.slack.lookup import may_manage, refusal_text
 from bot.slack.review_thread import post_reserved, refresh_parent, refresh_posts, reserve_next_card
 from bot.slack.thread import refresh_card
 from bot.slack.thread import refresh_parent as refresh_assessment_parent
-from storage.models import Rating, ReviewInvitation, Service, Verdict
+from storage.models import ReviewInvitation, Service, Verdict
 from storage.review_queries import (
     ReviewContext,
     invitation_for_update,
     reserve_post,
     review_context,
 )
+from storage.values import Rating
 
 logger = logging.getLogger(__name__)
 

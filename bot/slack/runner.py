@@ -13,11 +13,11 @@ from types import FrameType
 from slack_sdk import WebClient
 
 from bot.config import Settings
+from bot.core.housekeeping import run_housekeeping_tick
 from bot.deps import Deps
 from bot.scheduler import Tick, build_scheduler
 from bot.slack.app import build_app
 from bot.slack.client import build_web_client
-from bot.slack.directory import SlackDirectory
 from bot.slack.reminder_job import run_reminders_tick
 from bot.slack.server import HttpServer, SocketModeServer, build_wsgi
 from bot.slack.summary_job import run_summary_tick
@@ -43,10 +43,10 @@ def build_deps(settings: Settings) -> Deps:
 
 def scheduled_ticks(deps: Deps, client: WebClient) -> dict[str, Tick]:
     """Every scheduled job; each decides from the database what (if anything) to send."""
-    directory = SlackDirectory(client)  # lives across ticks: owners cached for 10 minutes
-    return {
-        "reminders": lambda: run_reminders_tick(deps, client, directory=directory),
+    return {  # people are looked up through the process's one cache, `deps.people`
+        "reminders": lambda: run_reminders_tick(deps, client),
         "summary": lambda: run_summary_tick(deps, client),
+        "housekeeping": lambda: run_housekeeping_tick(deps),
     }
 
 
@@ -77,6 +77,7 @@ def run(settings: Settings) -> int:
         scheduler.shutdown(wait=False)
         listeners.shutdown(wait=True)
         deps.after_ack.shutdown(wait=True)  # finish posting what was already acknowledged
+        deps.slow_work.shutdown(wait=True)
         deps.engine.dispose()
         logger.info("assessbot stopped")
     return 0

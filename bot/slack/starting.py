@@ -18,14 +18,13 @@ from bot.blocks.assessment import build_parent
 from bot.core.flow import reserve_next_card, start_assessment, supersede_open_cards, tally
 from bot.core.text import safe
 from bot.deps import Deps
-from bot.slack.directory import SlackDirectory
 from bot.slack.errors import (
     CHANNEL_ERRORS,
     SLACK_CALL_ERRORS,
     not_in_channel_text,
     slack_error_code,
 )
-from bot.slack.lookup import may_manage, refusal_text
+from bot.slack.lookup import manages, refusal_text
 from bot.slack.thread import post_card, refresh_parent
 from storage.assessment_queries import (
     in_progress_assessment,
@@ -44,10 +43,11 @@ def start_or_resume(
     """Do it, and return the sentence to tell the person."""
     with deps.sessions() as session:
         service = service_by_id(service_id, team_id=team_id, session=session)
-        if service is None or service.archived_at is not None:
-            return "That service doesn't exist any more (or is archived)."
-        if not may_manage(SlackDirectory(client), user_id, service, deps.settings.admins):
-            return refusal_text(service, "start an assessment")
+    if service is None or service.archived_at is not None:
+        return "That service doesn't exist any more (or is archived)."
+    if not manages(deps, client, user_id, service):  # Slack first, with no session open
+        return refusal_text(service, "start an assessment")
+    with deps.sessions() as session:
         running = in_progress_assessment(service.id, session=session)
         previous = previous_completed(service.id, session=session)
     name = safe(service.name, 80)
@@ -117,8 +117,8 @@ def _resume(deps: Deps, client: WebClient, running: Assessment, service: Service
             supersede_open_cards(assessment.id, now=now, session=session)
             card = reserve_next_card(assessment, now=now, session=session)
             pending = [card.id] if card is not None else []
-    for card_id in pending:
-        post_card(deps, client, card_id)
+    for card_id in pending:  # reserved earlier: maybe posted by a process that then stopped
+        post_card(deps, client, card_id, look_first=True)
     refresh_parent(deps, client, assessment, service)
     return (
         f"Resuming the assessment of {name} in its thread in <#{assessment.channel_id}>: "

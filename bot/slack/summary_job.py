@@ -28,16 +28,9 @@ from bot.blocks.summary import build_summary_messages, summary_text
 from bot.core.action_summary import figures_for
 from bot.core.heatmap import HeatImage, render_summary
 from bot.core.review_overview import review_portfolio
-from bot.core.summary import (
-    Figures,
-    ServiceRecord,
-    Summary,
-    SummarySettings,
-    build_summary,
-    scheduled_instant,
-    week_bounds,
-)
+from bot.core.summary import Figures, Summary, build_summary, scheduled_instant, week_bounds
 from bot.deps import Deps
+from bot.slack.claimed_post import OutcomeUnknown, post_claimed
 from storage.summary_queries import (
     all_settings,
     claim_extra,
@@ -49,6 +42,7 @@ from storage.summary_queries import (
     release,
     scheduled_posts_in_week,
 )
+from storage.values import ServiceRecord, SummarySettings
 
 logger = logging.getLogger(__name__)
 
@@ -130,22 +124,37 @@ def compute_summary(
     return replace(summary, actions=actions, reviews=reviews)
 
 
-def post_summary(deps: Deps, client: WebClient, channel_id: str, summary: Summary) -> Posted:
+def post_summary(
+    deps: Deps,
+    client: WebClient,
+    channel_id: str,
+    summary: Summary,
+    *,
+    key: str,
+    look_first: bool = False,
+) -> Posted:
     """Post the parent, thread the rest and the heatmap under it; the parent's ts.
 
     Only a refused parent raises: once the parent is in the channel the summary exists, and
-    a missing reply or picture is logged rather than worth a second summary.
+    a missing reply or picture is logged rather than worth a second summary. The parent
+    carries the claim `key`; if it is already in the channel (a lost answer, or `look_first`
+    for a claim taken over), it is not posted again and nor is the rest.
     """
     messages = build_summary_messages(summary)
-    pictures = _render_quietly(deps, summary)
-    first = client.chat_postMessage(
+    first = post_claimed(
+        client,
+        keys=[key],
         channel=channel_id,
+        look_first=look_first,
         text=messages[0].text,
         blocks=messages[0].blocks,
         unfurl_links=False,
         unfurl_media=False,
     )
-    ts = str(first["ts"])
+    ts = first.ts
+    if first.found_in_history:
+        return Posted(channel_id, ts, 1, 0)
+    pictures = _render_quietly(deps, summary)
     sent = 1
     try:
         for message in messages[1:]:
@@ -328,7 +337,13 @@ def _post_weekly(
         _release_quietly(deps, claim.post_id)
         return None
     try:
-        posted = post_summary(deps, client, channel_id, summary)
+        key = f"summary:{team_id}:{channel_id}:{scheduled_for.isoformat()}"
+        posted = post_summary(
+            deps, client, channel_id, summary, key=key, look_first=claim.reclaimed
+        )
+    except OutcomeUnknown:
+        logger.warning("summary in %s: outcome unknown; the claim is kept", channel_id)
+        return None
     except SEND_FAILURES as error:
         logger.warning(
             "summary for %s in %s: Slack refused it (%s); a later tick will retry",
@@ -384,7 +399,7 @@ def post_extra_summary(deps: Deps, client: WebClient, team_id: str, channel_id: 
     try:
         with deps.sessions.begin() as session:
             summary = compute_summary(deps, session, settings, now=now, channel_id=channel_id)
-        posted = post_summary(deps, client, channel_id, summary)
+        posted = post_summary(deps, client, channel_id, summary, key=f"summary:extra:{post_id}")
     except BaseException:
         _release_quietly(deps, post_id)
         raise

@@ -19,6 +19,7 @@ from bot.blocks.words import day
 from bot.core.actions import is_weak
 from bot.core.flow import Tally, point_numbers, tally
 from bot.deps import Deps
+from bot.slack.claimed_post import post_claimed
 from bot.slack.errors import SLACK_CALL_ERRORS, slack_error_code
 from storage.action_queries import actioned_points, point_actions
 from storage.assessment_queries import current_answers, previous_completed
@@ -68,8 +69,14 @@ def card_view(deps: Deps, card_point: int, assessment: Assessment, service: Serv
     )
 
 
-def post_card(deps: Deps, client: WebClient, card_id: int) -> Posted | None:
-    """Post a reserved card in its thread and record where it went."""
+def post_card(
+    deps: Deps, client: WebClient, card_id: int, *, look_first: bool = False
+) -> Posted | None:
+    """Post a reserved card in its thread and record where it went.
+
+    The card's claim key travels in the message metadata; `look_first` (a card reserved
+    earlier, perhaps posted by a process that stopped before recording it) checks the thread
+    before posting, and a lost answer is settled from the thread too."""
     with deps.sessions() as session:
         card = session.get(Card, card_id)
         if card is None or card.message_ts is not None:
@@ -81,9 +88,12 @@ def post_card(deps: Deps, client: WebClient, card_id: int) -> Posted | None:
         point_number = card.point_number
     text, blocks = build_card(card_view(deps, point_number, assessment, service))
     try:
-        response = client.chat_postMessage(
+        sent = post_claimed(
+            client,
+            keys=[f"card:{card_id}"],
             channel=assessment.channel_id,
             thread_ts=assessment.thread_ts,
+            look_first=look_first,
             text=text,
             blocks=blocks,
             unfurl_links=False,
@@ -96,7 +106,7 @@ def post_card(deps: Deps, client: WebClient, card_id: int) -> Posted | None:
             slack_error_code(error),
         )
         return None
-    ts = str(response["ts"])
+    ts = sent.ts
     with deps.sessions.begin() as session:
         stored = session.get(Card, card_id)
         if stored is not None:
@@ -165,7 +175,9 @@ def announce_completion(
     for channel, thread_ts in destinations:
         broadcast = in_team_channel and thread_ts is not None
         try:
-            client.chat_postMessage(
+            post_claimed(
+                client,
+                keys=[f"completion:{assessment.id}:{channel}"],
                 channel=channel,
                 thread_ts=thread_ts,
                 reply_broadcast=broadcast or None,

@@ -43,6 +43,7 @@ class Dispatcher:
         self.calls: list[Call] = []
         self.faults = FaultPlan()
         self.limits = RateLimiter()
+        self.delays: dict[str, float] = {}  # method -> seconds every call of it waits
         self._base_url = base_url
         self._socket_url = socket_url
 
@@ -65,13 +66,20 @@ class Dispatcher:
         with self.lock:
             call = Call(method, params, dict(headers), self.ws.clock.now())
             self.calls.append(call)
-            fault = self.faults.take(method)
+            fault = self.faults.take(method, _user_of(params))
+            delay = self.delays.get(method)
+        if delay:
+            time.sleep(delay)
         reply = self._fault_reply(fault)
         if reply is None:
             with self.lock:
                 reply = self._answer(
                     method, headers, ApiRequest(method, params, is_json), parse_error
                 )
+            if fault is not None and fault.accept_then_drop:
+                with self.lock:
+                    call.status, call.response = 0, _json_or_none(reply)
+                return Reply.dropped()
         with self.lock:
             call.status = reply.status
             call.response = _json_or_none(reply)
@@ -118,6 +126,8 @@ class Dispatcher:
             return None
         if fault.delay:
             time.sleep(fault.delay)
+        if fault.accept_then_drop:
+            return None  # handled first, dropped after (see `api`)
         if fault.drop:
             return Reply.dropped()
         if fault.retry_after is not None:
@@ -150,6 +160,11 @@ def _channel_of(req: ApiRequest) -> str | None:
         return req.string("channel")
     except ApiError:
         return None
+
+
+def _user_of(params: dict[str, object]) -> str | None:
+    user = params.get("user")
+    return user if isinstance(user, str) else None
 
 
 def _json_or_none(reply: Reply) -> dict[str, object] | None:

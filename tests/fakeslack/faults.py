@@ -14,7 +14,10 @@ class Fault:
     ``delay`` sleeps first; then ``drop`` closes the connection without an answer, or
     ``retry_after`` answers 429 with ``Retry-After``, or ``status`` answers that HTTP status,
     or ``error`` answers ``{"ok": false, "error": error}`` with HTTP 200.  A fault with only
-    ``delay`` delays a call that is otherwise handled normally.
+    ``delay`` delays a call that is otherwise handled normally. With ``user`` set, only a
+    call whose ``user`` argument is that id takes the fault (users.info for one person).
+    ``accept_then_drop`` handles the call (a post is made) and then closes the connection
+    without answering: the app cannot tell whether it worked.
     """
 
     error: str | None = None
@@ -22,6 +25,8 @@ class Fault:
     retry_after: int | None = None
     drop: bool = False
     delay: float | None = None
+    user: str | None = None
+    accept_then_drop: bool = False
 
 
 class FaultPlan:
@@ -35,11 +40,14 @@ class FaultPlan:
             raise ValueError("times must be at least 1")
         self._queued.setdefault(method, deque()).extend([fault] * times)
 
-    def take(self, method: str) -> Fault | None:
+    def take(self, method: str, user: str | None = None) -> Fault | None:
         for key in (method, "*"):
             queue = self._queued.get(key)
-            if queue:
-                return queue.popleft()
+            for fault in list(queue or ()):
+                if fault.user is None or fault.user == user:
+                    assert queue is not None
+                    queue.remove(fault)
+                    return fault
         return None
 
     def clear(self) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from .api import ApiRequest, Context, Handler
 from .state import BOT_ID, BOT_USER_ID, ApiError, Json
 
@@ -110,3 +112,93 @@ HANDLERS: dict[str, Handler] = {
     "team.info": team_info,
     "apps.connections.open": apps_connections_open,
 }
+
+
+def users_list(ctx: Context, req: ApiRequest) -> Json:
+    """Every user, a page at a time: the cursor is the index of the next one (opaque to the app,
+    as Slack's is). An empty ``next_cursor`` marks the last page."""
+    try:
+        limit = max(1, min(1000, int(req.string("limit") or 0) or 1000))
+        start = int(req.string("cursor") or 0)
+    except ValueError:
+        raise ApiError("invalid_cursor") from None
+    users = sorted(ctx.ws.users.values(), key=lambda user: user.id)
+    page = users[start : start + limit]
+    more = start + limit < len(users)
+    return {
+        "ok": True,
+        "members": [user.to_slack(ctx.ws.clock.now()) for user in page],
+        "cache_ts": int(ctx.ws.clock.now()),
+        "response_metadata": {"next_cursor": str(start + limit) if more else ""},
+    }
+
+
+HANDLERS["users.list"] = users_list
+
+
+def _readable_channel(ctx: Context, req: ApiRequest) -> str:
+    """History is read by conversation id, only where the bot is a member."""
+    channel = ctx.ws.channels.get(req.string("channel") or "")
+    if channel is None or (channel.is_private and not channel.is_member):
+        raise ApiError("channel_not_found")
+    if not channel.is_member:
+        raise ApiError("not_in_channel")
+    return channel.id
+
+
+def _history_message(ctx: Context, message: Any, with_metadata: bool) -> Json:
+    body = message.to_slack(ctx.ws.team_id)
+    if not with_metadata:
+        body.pop("metadata", None)
+    return body
+
+
+def _limit(req: ApiRequest) -> int:
+    try:
+        return max(1, min(999, int(req.string("limit") or 100)))
+    except ValueError:
+        raise ApiError("invalid_limit") from None
+
+
+def conversations_history(ctx: Context, req: ApiRequest) -> Json:
+    """Top-level messages, newest first (thread replies are only in conversations.replies);
+    ``metadata`` only with ``include_all_metadata``, as Slack does."""
+    channel = _readable_channel(ctx, req)
+    with_metadata = req.flag("include_all_metadata")
+    top = [
+        m
+        for m in ctx.ws.messages.get(channel, [])
+        if not m.deleted and (m.thread_ts is None or m.thread_ts == m.ts)
+    ]
+    newest = sorted(top, key=lambda m: float(m.ts), reverse=True)[: _limit(req)]
+    return {
+        "ok": True,
+        "messages": [_history_message(ctx, m, with_metadata) for m in newest],
+        "has_more": len(top) > len(newest),
+    }
+
+
+def conversations_replies(ctx: Context, req: ApiRequest) -> Json:
+    """A thread: its parent first, then the replies oldest first."""
+    channel = _readable_channel(ctx, req)
+    parent_ts = req.string("ts")
+    if not parent_ts:
+        raise ApiError("thread_not_found")
+    with_metadata = req.flag("include_all_metadata")
+    thread = [
+        m
+        for m in ctx.ws.messages.get(channel, [])
+        if not m.deleted and (m.ts == parent_ts or m.thread_ts == parent_ts)
+    ]
+    if not any(m.ts == parent_ts for m in thread):
+        raise ApiError("thread_not_found")
+    ordered = sorted(thread, key=lambda m: float(m.ts))[: _limit(req)]
+    return {
+        "ok": True,
+        "messages": [_history_message(ctx, m, with_metadata) for m in ordered],
+        "has_more": len(thread) > len(ordered),
+    }
+
+
+HANDLERS["conversations.history"] = conversations_history
+HANDLERS["conversations.replies"] = conversations_replies

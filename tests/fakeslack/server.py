@@ -410,15 +410,31 @@ class FakeSlack:
         drop: bool = False,
         delay: float | None = None,
         times: int = 1,
+        user: str | None = None,
+        accept_then_drop: bool = False,
     ) -> None:
         """Make the next ``times`` calls of ``method`` fail (``"*"``: any method; also
-        ``"response_url"`` and ``"upload"`` for those endpoints). See ``faults.Fault``."""
-        if not (error or status or retry_after is not None or drop or delay):
-            raise ValueError("fail_next needs error, status, retry_after, drop or delay")
+        ``"response_url"`` and ``"upload"`` for those endpoints; ``user``: only calls about that
+        person). See ``faults.Fault``."""
+        if not (error or status or retry_after is not None or drop or delay or accept_then_drop):
+            raise ValueError(
+                "fail_next needs error, status, retry_after, drop, delay or accept_then_drop"
+            )
         with self._lock:
             self._dispatcher.faults.add(
-                method, Fault(error, status, retry_after, drop, delay), times
+                method,
+                Fault(error, status, retry_after, drop, delay, user, accept_then_drop),
+                times,
             )
+
+    def slow_down(self, method: str, seconds: float | None) -> None:
+        """Every call of ``method`` waits ``seconds`` before it is answered (None: no more),
+        like a Slack that is slow today rather than one failing call."""
+        with self._lock:
+            if seconds:
+                self._dispatcher.delays[method] = seconds
+            else:
+                self._dispatcher.delays.pop(method, None)
 
     def clear_faults(self) -> None:
         with self._lock:

@@ -109,11 +109,11 @@ def register(app: App, deps: Deps, router: CommandRouter) -> None:
 
 def _list(request: CommandRequest) -> None:
     deps = request.deps
+    service = named_service(request, USAGE) if request.args else None
+    if request.args and service is None:
+        return
     with deps.sessions() as session:
-        if request.args:
-            service = named_service(request, session, USAGE)
-            if service is None:
-                return
+        if service is not None:
             views = actions_of_service(session=session, service_id=service.id)
             title = f"Actions · {service.name}"
             empty = f"{safe(service.name, 80)} has no actions yet."

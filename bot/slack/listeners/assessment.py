@@ -35,16 +35,16 @@ from bot.deps import Deps
 from bot.slack import view_state
 from bot.slack.after_ack import later
 from bot.slack.closed_cards import close_card
-from bot.slack.directory import SlackDirectory
 from bot.slack.errors import COULD_NOT_SAVE, DATABASE_ERRORS, tell_user_on_failure
-from bot.slack.lookup import may_manage, named_service, refusal_text
+from bot.slack.lookup import manages, named_service, refusal_text
 from bot.slack.router import CommandRequest, CommandRouter
 from bot.slack.starting import start_or_resume
 from bot.slack.status_view import open_status, refresh_status, status_blocks, view_of
 from bot.slack.thread import Posted, announce_completion, post_card, refresh_card, refresh_parent
-from storage.assessment_queries import assessment_for_update, current_answers
-from storage.models import Assessment, Rating, Service
-from storage.service_queries import service_by_id
+from storage.assessment_queries import assessment_by_id, assessment_for_update, current_answers
+from storage.models import Assessment, Service
+from storage.service_queries import service_by_id, service_of_assessment
+from storage.values import Rating
 
 logger = logging.getLogger(__name__)
 
@@ -138,8 +138,7 @@ def register(app: App, deps: Deps, router: CommandRouter) -> None:
 
 
 def _start(request: CommandRequest) -> None:
-    with request.deps.sessions() as session:
-        service = named_service(request, session, "/assess start <service>")
+    service = named_service(request, "/assess start <service>")
     if service is None:
         return
     message = start_or_resume(
@@ -156,10 +155,10 @@ def _start(request: CommandRequest) -> None:
 def _status(request: CommandRequest) -> None:
     deps = request.deps
     now = deps.clock()
+    service = named_service(request, "/assess status <service>")
+    if service is None:
+        return
     with deps.sessions() as session:
-        service = named_service(request, session, "/assess status <service>")
-        if service is None:
-            return
         blocks = status_blocks(deps, session, service, now)
     request.reply(f"Status of {safe(service.name, 80)}", blocks)
 
@@ -290,18 +289,23 @@ def _save(
     evidence: tuple[str, list[str]] | None = None,
     source: Source = Source.CARD,
 ) -> Outcome | None:
-    """One transaction: check, record, maybe complete, reserve the next card."""
+    """Ask Slack who the person is first; then one short transaction: record, maybe complete,
+    reserve the next card. A slow users.info never holds the assessment's lock."""
     assessment_id, point = parsed
     team_id, user_id = body["team"]["id"], body["user"]["id"]
     now = deps.clock()
+    with deps.sessions() as session:  # who may answer: read, then let go before asking Slack
+        checked = service_of_assessment(assessment_id, team_id=team_id, session=session)
+    if checked is None:
+        return None
+    if not manages(deps, client, user_id, checked):
+        raise _Refused(refusal_text(checked, "answer for it"))
     with deps.sessions.begin() as session:
         assessment = assessment_for_update(assessment_id, team_id=team_id, session=session)
         if assessment is None:
             return None
         service = session.get(Service, assessment.service_id)
         assert service is not None
-        if not may_manage(SlackDirectory(client), user_id, service, deps.settings.admins):
-            raise _Refused(refusal_text(service, "answer for it"))
         try:
             check_open(assessment, service, source=source, session=session)
             if evidence is not None:
@@ -387,23 +391,26 @@ def _open_point_modal(
     assessment_id, point = parsed
     team_id, user_id = body["team"]["id"], body["user"]["id"]
     with tell_user_on_failure(lambda text: _tell(client, respond, body, text), "opening a modal"):
-        with deps.sessions() as session:
-            assessment = assessment_for_update(assessment_id, team_id=team_id, session=session)
+        with deps.sessions() as session:  # read, then let go before asking Slack anything
+            assessment = assessment_by_id(assessment_id, team_id=team_id, session=session)
             if assessment is None:
                 return
             service = session.get(Service, assessment.service_id)
             assert service is not None
-            if not may_manage(SlackDirectory(client), user_id, service, deps.settings.admins):
-                _tell(client, respond, body, refusal_text(service, "answer for it"))
-                return
+            closed: Closed | None = None
             try:
                 check_open(assessment, service, source=source, session=session)
             except ClosedAssessment as error:
-                _tell(client, respond, body, closed_click_text(error.closed))
-                _close_clicked_card(deps, client, body, error.closed, point)
-                return
+                closed = error.closed
             titles = {p.number: p.title for p in assessment.points}
             answer = current_answers(assessment.id, session=session).get(point)
+        if not manages(deps, client, user_id, service):
+            _tell(client, respond, body, refusal_text(service, "answer for it"))
+            return
+        if closed is not None:
+            _tell(client, respond, body, closed_click_text(closed))
+            _close_clicked_card(deps, client, body, closed, point)
+            return
         if point not in titles:
             return
         clicked = _clicked_message(body)

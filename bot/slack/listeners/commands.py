@@ -9,12 +9,11 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.blocks.help import build_help, build_unknown_subcommand
-from bot.core.permissions import is_admin
 from bot.core.text import safe
 from bot.deps import Deps
 from bot.slack.after_ack import later
-from bot.slack.directory import SlackDirectory
 from bot.slack.errors import tell_user_on_failure
+from bot.slack.lookup import admin_here
 from bot.slack.router import CommandRequest, CommandRouter
 
 logger = logging.getLogger(__name__)
@@ -44,7 +43,6 @@ def register(app: App, deps: Deps, router: CommandRouter) -> None:
             )
             return
         user_id = command["user_id"]
-        directory = SlackDirectory(client)
         request = CommandRequest(
             deps=deps,
             client=client,
@@ -55,11 +53,11 @@ def register(app: App, deps: Deps, router: CommandRouter) -> None:
             trigger_id=command.get("trigger_id", ""),
             args=args,
             text=command.get("text", ""),
-            is_admin=lambda: is_admin(user_id, directory.lookup(user_id), deps.settings.admins),
+            is_admin=lambda: admin_here(deps, client, command["team_id"], user_id),
         )
         tell = lambda text: respond(text=text)  # noqa: E731
         if subcommand.opens_modal:
             with tell_user_on_failure(tell, f"/assess {name}"):
                 subcommand.handler(request)
         else:
-            later(deps, f"/assess {name}", lambda: subcommand.handler(request), tell)
+            later(deps, f"/assess {name}", lambda: subcommand.handler(request), tell, slow=True)

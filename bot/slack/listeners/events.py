@@ -52,6 +52,7 @@ def register(app: App, deps: Deps, router: CommandRouter) -> None:
             deps,
             "publishing the Home tab",
             lambda: publish_home(deps, client, team_id=team_id, user_id=user_id),
+            slow=True,
         )
 
 

@@ -135,7 +135,8 @@ def build_file(request: CommandRequest, plan: ExportPlan, folder: Path) -> tuple
     """Write the CSV for `plan` into `folder`; the path and the number of rows."""
     deps = request.deps
     path = folder / export_filename(_today(request))
-    names = AnswererNames(ForgivingDirectory(SlackDirectory(request.client)))
+    directory = SlackDirectory(request.client, team_id=request.team_id, cache=deps.people)
+    names = AnswererNames(ForgivingDirectory(directory))
     with path.open("wb") as out:
         rows = export_csv(
             out,

@@ -15,11 +15,10 @@ from slack_sdk import WebClient
 
 from bot.blocks import reminder_ids
 from bot.blocks.reminders import build_due_list, snoozed_text
-from bot.core.reminders import DUE_LIST_DAYS
+from bot.core.reminders import DUE_LIST_DAYS, snooze_until
 from bot.deps import Deps
-from bot.slack.directory import SlackDirectory
 from bot.slack.errors import tell_user_on_failure
-from bot.slack.lookup import may_manage, refusal_text
+from bot.slack.lookup import manages, refusal_text
 from bot.slack.router import CommandRequest, CommandRouter
 from storage.reminder_queries import due_services, find_service, snooze_service
 
@@ -70,13 +69,20 @@ def _snooze(
     if service is None or service.archived_at is not None:
         tell("That service has been archived or removed, so it has no reminders to snooze.")
         return
-    if not may_manage(SlackDirectory(client), user_id, service, deps.settings.admins):
+    if not manages(deps, client, user_id, service):
         tell(refusal_text(service, "snooze its reminders"))
         return
     with deps.sessions.begin() as session:
         current = find_service(session=session, service_id=service.id, team_id=team_id)
         if current is None:
             return
-        until = snooze_service(session=session, service=current, user_id=user_id, now=deps.clock())
+        now = deps.clock()
+        until = snooze_service(
+            session=session,
+            service=current,
+            user_id=user_id,
+            now=now,
+            until=snooze_until(current.snoozed_until, now),
+        )
     logger.info("reminders for service %s snoozed until %s by %s", service.id, until, user_id)
     tell(snoozed_text(service.name, until))

@@ -77,8 +77,7 @@ def register(app: App, deps: Deps, router: CommandRouter) -> None:
 
 
 def handle_report(request: CommandRequest) -> None:
-    with request.deps.sessions() as session:
-        service = named_service(request, session, USAGE)
+    service = named_service(request, USAGE)
     if service is None:
         return
     send_service_report(

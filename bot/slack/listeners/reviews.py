@@ -42,11 +42,12 @@ from bot.slack.review_thread import (
 )
 from bot.slack.router import CommandRouter
 from storage.assessment_queries import assessment_by_id
-from storage.models import Rating, ReviewInvitation, Verdict
+from storage.models import ReviewInvitation, Verdict
 from storage.review_queries import (
     reserve_post,
     review_context,
 )
+from storage.values import Rating
 
 logger = logging.getLogger(__name__)
 

@@ -28,14 +28,15 @@ from bot.core.text import escape, safe
 from bot.deps import Deps
 from bot.slack import view_state
 from bot.slack.after_ack import later
-from bot.slack.directory import SlackDirectory
+from bot.slack.directory import quick_client
 from bot.slack.errors import (
     COULD_NOT_SAVE,
     DATABASE_ERRORS,
+    SLACK_CALL_ERRORS,
     slack_error_code,
     tell_user_on_failure,
 )
-from bot.slack.lookup import may_manage, refusal_text, service_to_manage
+from bot.slack.lookup import manages, refusal_text, service_to_manage
 from bot.slack.router import CommandRequest, CommandRouter
 from storage.service_queries import service_by_id, services_in_workspace
 
@@ -101,38 +102,35 @@ def _new(request: CommandRequest) -> None:
 
 def _edit(request: CommandRequest) -> None:
     deps = request.deps
-    with deps.sessions() as session:
-        service = service_to_manage(request, session, "/assess edit <service>", "edit it")
-        if service is None:
-            return
-        view = build_service_modal(deps.catalogue, service=service, user_id=request.user_id)
+    service = service_to_manage(request, "/assess edit <service>", "edit it")
+    if service is None:
+        return
+    view = build_service_modal(deps.catalogue, service=service, user_id=request.user_id)
     request.client.views_open(trigger_id=request.trigger_id, view=view)
 
 
 def _archive(request: CommandRequest) -> None:
-    deps = request.deps
-    with deps.sessions() as session:
-        service = service_to_manage(request, session, "/assess archive <service>", "archive it")
-        if service is None:
-            return
-        name = safe(service.name, 80)
-        blocks = [
-            section(
-                f"Archive *{name}*? It disappears from lists, reminders and summaries; its "
-                "assessments stay in exports.",
-                button(
+    service = service_to_manage(request, "/assess archive <service>", "archive it")
+    if service is None:
+        return
+    name = safe(service.name, 80)
+    blocks = [
+        section(
+            f"Archive *{name}*? It disappears from lists, reminders and summaries; its "
+            "assessments stay in exports.",
+            button(
+                "Archive",
+                ids.ARCHIVE_CONFIRM,
+                str(service.id),
+                style="danger",
+                confirm=confirm_dialog(
+                    "Archive this service?",
+                    f"{service.name[:200]} will no longer be listed or reminded about.",
                     "Archive",
-                    ids.ARCHIVE_CONFIRM,
-                    str(service.id),
-                    style="danger",
-                    confirm=confirm_dialog(
-                        "Archive this service?",
-                        f"{service.name[:200]} will no longer be listed or reminded about.",
-                        "Archive",
-                    ),
                 ),
-            )
-        ]
+            ),
+        )
+    ]
     request.reply(f"Archive {name}?", blocks)
 
 
@@ -141,16 +139,23 @@ def _confirm_archive(deps: Deps, body: dict[str, Any], respond: Respond, client:
     value = body["actions"][0].get("value", "")
     if not value.isdigit():
         return
-    with deps.sessions.begin() as session:
+    gone = "That service is already archived or gone."
+    with deps.sessions() as session:
         service = service_by_id(int(value), team_id=team_id, session=session)
-        if service is None or service.archived_at is not None:
-            respond(text="That service is already archived or gone.", replace_original=True)
-            return
-        if not may_manage(SlackDirectory(client), user_id, service, deps.settings.admins):
-            respond(text=refusal_text(service, "archive it"), replace_original=True)
-            return
-        archive_service(service, user_id=user_id, now=deps.clock())
+    if service is None or service.archived_at is not None:
+        respond(text=gone, replace_original=True)
+        return
+    if not manages(deps, client, user_id, service):
+        respond(text=refusal_text(service, "archive it"), replace_original=True)
+        return
+    with deps.sessions.begin() as session:
+        current = service_by_id(service.id, team_id=team_id, session=session)
+        if current is not None and current.archived_at is None:
+            archive_service(current, user_id=user_id, now=deps.clock())
         name = safe(service.name, 80)
+    if current is None or current.archived_at is None:
+        respond(text=gone, replace_original=True)
+        return
     respond(text=f":file_cabinet: {name} is archived. Its history is kept.", replace_original=True)
 
 
@@ -197,6 +202,17 @@ def _bot_can_post(client: WebClient, channel_id: str) -> str | None:
     return None
 
 
+def _channel_problem(client: WebClient, channel_id: str) -> str | None:
+    """`_bot_can_post`, asked quickly: the person is waiting for the modal to close."""
+    if not channel_id:
+        return None
+    try:
+        return _bot_can_post(quick_client(client), channel_id)
+    except SLACK_CALL_ERRORS as error:
+        logger.warning("conversations.info failed: %s", slack_error_code(error))
+        return "Slack didn't say whether I'm in that channel. Please try again in a moment."
+
+
 def _save_service(
     deps: Deps, ack: Ack, body: dict[str, Any], client: WebClient, *, editing: bool
 ) -> None:
@@ -207,41 +223,49 @@ def _save_service(
     now = deps.clock()
     tz = deps.settings.timezone
     try:
+        # What Slack must tell us comes first (may this person edit? am I in that channel?);
+        # the transaction after it only touches the database.
+        editing_id = None
+        if editing:
+            service_id = json.loads(view.get("private_metadata") or "{}").get("service_id")
+            with deps.sessions() as session:
+                found = service_by_id(int(service_id or 0), team_id=team_id, session=session)
+            if found is None or not manages(deps, client, user_id, found):
+                ack(response_action="errors", errors={"name": "You can't edit this service."})
+                return
+            editing_id = found.id
+        problem = _channel_problem(client, form.team_channel_id)
         with deps.sessions.begin() as session:
             service = None
-            if editing:
-                service_id = json.loads(view.get("private_metadata") or "{}").get("service_id")
-                service = service_by_id(int(service_id or 0), team_id=team_id, session=session)
-                if service is None or not may_manage(
-                    SlackDirectory(client), user_id, service, deps.settings.admins
-                ):
-                    ack(response_action="errors", errors={"name": "You can't edit this service."})
-                    return
-            errors = validate_form(
-                form,
-                team_id=team_id,
-                catalogue=deps.catalogue,
-                today=now.astimezone(tz).date(),
-                session=session,
-                editing=service,
-            )
-            if "channel" not in errors and form.team_channel_id:
-                problem = _bot_can_post(client, form.team_channel_id)
-                if problem:
-                    errors["channel"] = problem
-            if errors:
-                ack(response_action="errors", errors=errors)
-                return
-            if service is None:
-                service = register_service(
-                    form, team_id=team_id, user_id=user_id, now=now, tz=tz, session=session
-                )
-                phase_changed = False
+            if editing_id is not None:
+                service = service_by_id(editing_id, team_id=team_id, session=session)
+            if editing_id is not None and service is None:
+                errors = {"name": "You can't edit this service."}
             else:
-                phase_changed = update_service(service, form, now=now, tz=tz, session=session)
-            name, channel = service.name, service.team_channel_id
-            owners = ", ".join(mention(owner) for owner in service.owner_ids)
-            due = service.next_due_on
+                errors = validate_form(
+                    form,
+                    team_id=team_id,
+                    catalogue=deps.catalogue,
+                    today=now.astimezone(tz).date(),
+                    session=session,
+                    editing=service,
+                )
+            if "channel" not in errors and problem:
+                errors["channel"] = problem
+            if not errors:
+                if service is None:
+                    service = register_service(
+                        form, team_id=team_id, user_id=user_id, now=now, tz=tz, session=session
+                    )
+                    phase_changed = False
+                else:
+                    phase_changed = update_service(service, form, now=now, tz=tz, session=session)
+                name, channel = service.name, service.team_channel_id
+                owners = ", ".join(mention(owner) for owner in service.owner_ids)
+                due = service.next_due_on
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
     except DATABASE_ERRORS:
         logger.warning("could not save a service", exc_info=True)
         ack(response_action="errors", errors={"name": COULD_NOT_SAVE})

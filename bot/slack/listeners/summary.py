@@ -26,9 +26,10 @@ from bot.blocks.summary_ids import (
 )
 from bot.blocks.words import channel_link
 from bot.core.permissions import is_admin
-from bot.core.summary import WEEKDAYS, SummarySettings, parse_time
+from bot.core.summary import WEEKDAYS, parse_time
 from bot.deps import Deps
-from bot.slack.directory import SlackDirectory
+from bot.slack.after_ack import later
+from bot.slack.directory import request_directory
 from bot.slack.errors import (
     CHANNEL_ERRORS,
     COULD_NOT_SAVE,
@@ -36,11 +37,12 @@ from bot.slack.errors import (
     SLACK_CALL_ERRORS,
     not_in_channel_text,
     slack_error_code,
-    tell_user_on_failure,
 )
+from bot.slack.lookup import admin_here
 from bot.slack.router import CommandRequest, CommandRouter
 from bot.slack.summary_job import compute_summary, post_extra_summary
 from storage.summary_queries import get_settings, save_settings
+from storage.values import SummarySettings
 
 logger = logging.getLogger(__name__)
 
@@ -85,8 +87,13 @@ def register(app: App, deps: Deps, router: CommandRouter) -> None:
     @app.action(POST_ACTION_PATTERN)
     def on_post(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
         ack()
-        with tell_user_on_failure(lambda text: respond(text=text), "posting the summary"):
-            post_on_request(deps, body, respond, client)
+        later(
+            deps,
+            "posting the summary",
+            lambda: post_on_request(deps, body, respond, client),
+            lambda text: respond(text=text),
+            slow=True,
+        )
 
 
 # --- /assess summary ---------------------------------------------------------------------
@@ -119,7 +126,7 @@ def _channel_name(client: WebClient, channel_id: str) -> str:
 def post_on_request(deps: Deps, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
     team_id, user_id = body["team"]["id"], body["user"]["id"]
     channel_id = str(body["actions"][0].get("value") or "")
-    if not is_admin(user_id, SlackDirectory(client).lookup(user_id), deps.settings.admins):
+    if not admin_here(deps, client, team_id, user_id):
         respond(text=ADMINS_ONLY_POST, response_type="ephemeral", replace_original=False)
         return
     with deps.sessions() as session:
@@ -240,12 +247,16 @@ def save_settings_from_view(deps: Deps, ack: Ack, body: dict[str, Any], client: 
     view = body["view"]
     team_id, user_id = body["team"]["id"], body["user"]["id"]
     try:
-        person = None if user_id in deps.settings.admins else SlackDirectory(client).lookup(user_id)
+        person = (
+            None
+            if user_id in deps.settings.admins
+            else request_directory(deps.people, client, team_id).lookup(user_id)
+        )
     except SLACK_CALL_ERRORS as error:  # refused or timed out: say so, never fail the ack
         logger.warning("users.info failed while saving settings: %s", slack_error_code(error))
         ack(response_action="errors", errors={CHANNELS_BLOCK: SLACK_DID_NOT_ANSWER})
         return
-    if not is_admin(user_id, person, deps.settings.admins):
+    if not is_admin(user_id, person, deps.settings.admins, team_id=team_id):
         ack(response_action="errors", errors={CHANNELS_BLOCK: ADMINS_ONLY_SETTINGS})
         return
     settings, errors = settings_from_view(team_id, view)

@@ -1,0 +1,148 @@
+"""The domain's value types, shared by storage (which loads them) and bot (which decides with
+them and shows them).
+
+They live here, below both, so that layers point one way: `storage` and `standards` import
+nothing from `bot`, `bot.core` and `bot.blocks` import these. Plain frozen dataclasses and
+enums with no database or Slack in them; the decisions made with them (planning nudges,
+snooze policy, the summary) stay in `bot.core`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+STALLED_AFTER = timedelta(days=14)  # an assessment in progress with no answer this long
+UPCOMING_DAYS = 14  # reminders start this many days before a service is due
+UNANSWERED = "unanswered"
+DEFAULT_WEEKDAY = 0
+DEFAULT_TIME = "09:00"
+
+
+class Phase(StrEnum):
+    DISCOVERY = "discovery"
+    ALPHA = "alpha"
+    BETA = "beta"
+    LIVE = "live"
+
+
+class Rating(StrEnum):
+    """Stable lowercase words: they appear in CSV exports and must never change."""
+
+    MET = "met"
+    PARTLY_MET = "partly_met"
+    NOT_MET = "not_met"
+    NOT_APPLICABLE = "not_applicable"
+
+
+@dataclass(frozen=True)
+class InProgress:
+    """What the planner needs to know about a service's assessment in progress."""
+
+    assessment_id: int
+    started_at: datetime
+    last_answer_at: datetime | None
+    answered_points: int
+    point_count: int
+
+    @property
+    def last_activity(self) -> datetime:
+        return self.last_answer_at or self.started_at
+
+    def stalled(self, now: datetime) -> bool:
+        return now - self.last_activity >= STALLED_AFTER
+
+
+@dataclass(frozen=True)
+class ServiceDue:
+    """A service as the reminder planner sees it (a snapshot, not the ORM row)."""
+
+    id: int
+    team_id: str
+    name: str
+    phase: str
+    team_channel_id: str
+    interval_months: int
+    last_assessed_on: date | None
+    next_due_on: date
+    due_reason: str
+    created_at: datetime
+    owner_ids: tuple[str, ...]
+    snoozed_until: datetime | None = None
+    archived: bool = False
+    in_progress: InProgress | None = None
+
+
+@dataclass(frozen=True, order=True)
+class NudgeKey:
+    service_id: int
+    stage: str
+    due_on: date
+    occurrence: str
+    recipient: str
+
+
+@dataclass(frozen=True)
+class SnoozeView:
+    """What `/assess status` shows about a snooze still running."""
+
+    service_id: int
+    until: datetime
+    snoozed_by: str
+    snoozed_at: datetime
+
+
+@dataclass(frozen=True)
+class CurrentAnswer:
+    """The newest answer row for one point of an assessment."""
+
+    rating: str
+    has_evidence: bool
+
+
+@dataclass(frozen=True)
+class LatestAssessment:
+    id: int
+    standard_id: str
+    standard_title: str
+    status: str
+    started_at: datetime
+    last_answered_at: datetime | None
+    points: tuple[tuple[int, str], ...]  # the snapshot: (number, title), in number order
+    answers: Mapping[int, CurrentAnswer] = field(default_factory=dict)
+
+    def rating(self, number: int) -> str:
+        answer = self.answers.get(number)
+        return UNANSWERED if answer is None else answer.rating
+
+    @property
+    def last_activity(self) -> datetime:
+        return self.last_answered_at or self.started_at
+
+
+@dataclass(frozen=True)
+class ServiceRecord:
+    id: int
+    name: str
+    phase: str
+    standard_id: str
+    next_due_on: date
+    latest: LatestAssessment | None
+    snoozed_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class SummarySettings:
+    """Where and when a workspace's summary goes, and which services it counts."""
+
+    team_id: str
+    channels: tuple[str, ...] = ()
+    weekday: int = DEFAULT_WEEKDAY
+    time: str = DEFAULT_TIME
+    phases: tuple[str, ...] = ()  # empty: every phase
+
+    @property
+    def configured(self) -> bool:
+        return bool(self.channels)

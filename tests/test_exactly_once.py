@@ -1,0 +1,153 @@
+"""Exactly once when Slack took a post but the answer was lost: the fake posts the message and
+then drops the connection. Cards, nudges and summaries appear once, and nothing is lost.
+Every test uses the production WebClient (bot.slack.client), retry handlers included."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from bot.slack.claimed_post import CLAIM_EVENT
+from bot.slack.client import web_client
+from bot.slack.reminder_job import run_reminders_tick
+from bot.slack.summary_job import run_summary_tick
+from storage.models import Card, ClaimStatus, Nudge
+from tests.fakeslack import FakeSlack
+from tests.harness import CHANNEL, OWNER, RunningApp
+from tests.reminder_seed import FakeClock, add_service, delivered, job_deps
+from tests.test_assessment_e2e import card_point, newest_card, register, thread_messages
+from tests.test_summary_slack import LEAD, MONDAY_0900, configure, make_deps, parents, posts
+from tests.test_summary_slack import Clock as SummaryClock
+
+
+def cards_for(app: RunningApp, point: int) -> list[dict[str, object]]:
+    return [
+        m for m in thread_messages(app) if "Point " in str(m.get("text")) and card_point(m) == point
+    ]
+
+
+def test_a_card_accepted_then_dropped_is_posted_once(slack_app_each_db: RunningApp) -> None:
+    app = slack_app_each_db
+    register(app)
+    app.driver.command("start Bins", user=OWNER, channel=CHANNEL)
+    first = newest_card(app)
+    app.fake.fail_next("chat.postMessage", accept_then_drop=True)
+    app.fake.clear_calls()
+    assert app.driver.click("Met", user=OWNER, in_message=(CHANNEL, first["ts"])).status == 200
+    assert len(app.fake.calls_to("chat.postMessage")) == 1  # the SDK did not retry blindly
+    assert app.fake.calls_to("conversations.replies")  # the thread was asked instead
+    [second] = cards_for(app, 2)
+    assert second["metadata"]["event_type"] == CLAIM_EVENT  # type: ignore[index]
+    with app.deps.sessions() as session:
+        card = session.scalars(select(Card).where(Card.point_number == 2)).one()
+    assert card.message_ts == second["ts"]  # recorded as posted: resume won't post it again
+
+
+def test_a_card_whose_post_never_arrived_is_resent_once_and_never_lost(
+    slack_app_each_db: RunningApp,
+) -> None:
+    app = slack_app_each_db
+    register(app)
+    app.driver.command("start Bins", user=OWNER, channel=CHANNEL)
+    first = newest_card(app)
+    app.fake.fail_next("chat.postMessage", drop=True)  # dropped before Slack saw it
+    assert app.driver.click("Met", user=OWNER, in_message=(CHANNEL, first["ts"])).status == 200
+    assert len(cards_for(app, 2)) == 1  # not in the thread, so resent at once
+    second = cards_for(app, 2)[0]
+    app.fake.fail_next("chat.postMessage", drop=True, times=2)  # and the resend is lost too
+    assert app.driver.click("Met", user=OWNER, in_message=(CHANNEL, second["ts"])).status == 200
+    assert cards_for(app, 3) == []
+    app.driver.command("start Bins", user=OWNER, channel=CHANNEL)
+    assert len(cards_for(app, 3)) == 1
+
+
+NOW = datetime(2027, 1, 19, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        fake.add_user(OWNER, name="olive")
+        fake.add_channel(CHANNEL, "team-bins")
+        yield fake
+
+
+def test_nudges_accepted_then_dropped_are_sent_once(fake: FakeSlack, database_url: str) -> None:
+    clock = FakeClock(NOW)
+    deps = job_deps(fake.api_url, database_url, clock)
+    client = web_client(fake.bot_token, fake.api_url)
+    try:
+        with deps.sessions.begin() as session:
+            service_id = add_service(session, "Bins", next_due_on=NOW.date()).id
+        fake.fail_next("chat.postMessage", accept_then_drop=True, times=2)  # the DM and the channel
+        first = run_reminders_tick(deps, client)
+        assert (first.sent, first.released) == (2, 0)
+        for _ in range(2):
+            clock.advance(minutes=15)
+            assert run_reminders_tick(deps, client).sent == 0
+        with deps.sessions() as session:
+            rows = session.scalars(select(Nudge)).all()
+            assert {row.status for row in rows} == {ClaimStatus.SENT.value}
+            assert all(row.message_ts for row in rows)
+    finally:
+        deps.engine.dispose()
+    assert delivered(fake, [OWNER]) == {
+        (OWNER, service_id, "due", "0"): 1,
+        (CHANNEL, service_id, "due", "0"): 1,
+    }
+
+
+def test_a_nudge_left_by_a_stopped_process_is_looked_for_before_resending(
+    fake: FakeSlack, database_url: str
+) -> None:
+    """A process posted the nudges and stopped before recording them: after ten minutes the
+    claims are taken over, found in the conversations, and not sent again."""
+    clock = FakeClock(NOW)
+    deps = job_deps(fake.api_url, database_url, clock)
+    client = web_client(fake.bot_token, fake.api_url)
+    try:
+        with deps.sessions.begin() as session:
+            service_id = add_service(session, "Bins", next_due_on=NOW.date()).id
+        run_reminders_tick(deps, client)
+        with deps.sessions.begin() as session:  # as if never recorded
+            for row in session.scalars(select(Nudge)):
+                row.status, row.sent_at, row.message_ts = ClaimStatus.CLAIMED.value, None, None
+        clock.advance(minutes=11)
+        again = run_reminders_tick(deps, client)
+        assert again.reclaimed == 2
+    finally:
+        deps.engine.dispose()
+    assert delivered(fake, [OWNER]) == {
+        (OWNER, service_id, "due", "0"): 1,
+        (CHANNEL, service_id, "due", "0"): 1,
+    }
+
+
+@pytest.fixture
+def summary_fake() -> Iterator[FakeSlack]:
+    with FakeSlack(bot_token="xoxb-test", team_id="T1") as fake:
+        fake.add_user("UADMIN", name="ada")
+        fake.add_channel(LEAD, "leadership")
+        yield fake
+
+
+def test_a_summary_accepted_then_dropped_is_posted_once(
+    summary_fake: FakeSlack, database_url: str
+) -> None:
+    deps = make_deps(
+        database_url, summary_fake.api_url, SummaryClock(MONDAY_0900 + timedelta(minutes=1))
+    )
+    client = web_client("xoxb-test", summary_fake.api_url)
+    try:
+        configure(deps)
+        summary_fake.fail_next("chat.postMessage", accept_then_drop=True)
+        assert run_summary_tick(deps, client) == 1
+        assert run_summary_tick(deps, client) == 0
+        [post] = posts(deps)
+        [parent] = parents(summary_fake, LEAD)
+        assert (post.status, post.message_ts) == (ClaimStatus.SENT, parent["ts"])
+    finally:
+        deps.engine.dispose()
