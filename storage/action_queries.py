@@ -22,27 +22,7 @@ from storage.models import (
     Service,
     ServiceOwner,
 )
-
-
-@dataclass(frozen=True)
-class ActionView:
-    """An action with what every surface shows beside it: its service and point title."""
-
-    action: ImprovementAction
-    service: Service
-    point_title: str
-
-    @property
-    def service_owner_ids(self) -> list[str]:
-        return self.service.owner_ids
-
-
-@dataclass(frozen=True)
-class ActionCounts:
-    """Open and overdue actions of one service."""
-
-    open: int = 0
-    overdue: int = 0
+from storage.values import ActionCounts, ActionView
 
 
 def action_for_update(

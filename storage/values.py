@@ -13,6 +13,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from enum import StrEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from storage.models import ImprovementAction, Service
 
 STALLED_AFTER = timedelta(days=14)  # an assessment in progress with no answer this long
 UPCOMING_DAYS = 14  # reminders start this many days before a service is due
@@ -146,3 +150,24 @@ class SummarySettings:
     @property
     def configured(self) -> bool:
         return bool(self.channels)
+
+
+@dataclass(frozen=True)
+class ActionView:
+    """An action with what every surface shows beside it: its service and point title."""
+
+    action: ImprovementAction
+    service: Service
+    point_title: str
+
+    @property
+    def service_owner_ids(self) -> list[str]:
+        return self.service.owner_ids
+
+
+@dataclass(frozen=True)
+class ActionCounts:
+    """Open and overdue actions of one service."""
+
+    open: int = 0
+    overdue: int = 0

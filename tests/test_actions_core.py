@@ -39,7 +39,6 @@ from bot.core.reminders import Audience
 from bot.core.working_hours import WorkingHours
 from bot.slack.action_nudge_job import service_due
 from storage.action_queries import (
-    ActionView,
     OpenStats,
     SummaryLoad,
     action_view,
@@ -47,7 +46,7 @@ from storage.action_queries import (
     point_actions,
 )
 from storage.models import ActionEvent, Assessment, ImprovementAction, Service
-from storage.values import CurrentAnswer, LatestAssessment, ServiceRecord
+from storage.values import ActionView, CurrentAnswer, LatestAssessment, ServiceRecord
 from tests.fakeslack.blockkit import validate_blocks, validate_view
 from tests.reminder_seed import add_assessment, add_service
 

@@ -35,8 +35,8 @@ from bot.core.actions import (
     all_done,
 )
 from bot.core.text import escape, safe, truncate
-from storage.action_queries import ActionCounts, ActionView
 from storage.models import ActionStatus, ImprovementAction
+from storage.values import ActionCounts, ActionView
 
 STATUS_ICONS = {
     ActionStatus.OPEN: ":hammer_and_wrench:",

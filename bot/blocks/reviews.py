@@ -10,8 +10,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from bot.blocks import review_ids as rid
 from bot.blocks.assessment import evidence_summary
 from bot.blocks.kit import (
@@ -26,10 +24,9 @@ from bot.blocks.kit import (
     section,
 )
 from bot.blocks.words import mention, rating_icon, rating_label, when
-from bot.core.review_overview import ReviewPortfolio, assessment_reviews
+from bot.core.review_overview import AssessmentReview, ReviewPortfolio
 from bot.core.reviews import ChallengeStatus, PointReview, ReviewTally, invitation_name
 from bot.core.text import escape, safe, truncate
-from storage.assessment_queries import previous_completed
 from storage.models import Answer, ChallengeResponse, ReviewInvitation
 from storage.values import Rating
 
@@ -259,13 +256,10 @@ def status_lines(
     return lines
 
 
-def review_status_blocks(service_id: int, *, session: Session) -> list[Block]:
+def review_status_blocks(
+    reviews: Sequence[AssessmentReview], titles: dict[int, str]
+) -> list[Block]:
     """The peer reviews of the service's latest completed assessment, for `/assess status`."""
-    done = previous_completed(service_id, session=session)
-    if done is None:
-        return []
-    reviews = assessment_reviews(done.id, session=session)
-    titles = {point.number: point.title for point in done.points}
     lines: list[str] = []
     for review in reviews[-MAX_STATUS_REVIEWS:]:
         lines.extend(status_lines(review.invitation, review.states, titles))

@@ -19,8 +19,9 @@ from typing import IO
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.export import BOM, CHUNK_LINES, LINE_END, LINK_SEPARATOR, AnswererNames, text_cell
-from storage.action_queries import ActionView, events_of, export_views
+from storage.action_queries import events_of, export_views
 from storage.models import ActionChange, ActionEvent
+from storage.values import ActionView
 
 ACTIONS_WORD = "actions"
 COLUMNS: tuple[str, ...] = (

@@ -22,7 +22,9 @@ def build_actions_file(request: CommandRequest, plan: ExportPlan, folder: Path) 
     deps = request.deps
     today = deps.clock().astimezone(deps.settings.timezone).date()
     path = folder / export_filename(today)
-    names = AnswererNames(ForgivingDirectory(SlackDirectory(request.client)))
+    names = AnswererNames(
+        ForgivingDirectory(SlackDirectory(request.client, cache=request.deps.people))
+    )
     with path.open("wb") as out:
         rows = export_actions_csv(
             out,

@@ -24,10 +24,10 @@ from bot.core.action_nudges import (
 from bot.core.people import Directory, Person
 from bot.core.working_hours import WorkingHours
 from bot.deps import Deps
-from storage.action_queries import ActionView, nudge_candidates
+from storage.action_queries import nudge_candidates
 from storage.models import Service
 from storage.reminder_queries import NudgeState, load_nudge_states
-from storage.values import NudgeKey, ServiceDue
+from storage.values import ActionView, NudgeKey, ServiceDue
 
 logger = logging.getLogger(__name__)
 

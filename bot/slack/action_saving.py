@@ -21,13 +21,14 @@ from bot.core.actions import ActionError
 from bot.core.flow import parse_links
 from bot.core.text import safe
 from bot.deps import Deps
-from bot.slack.directory import SlackDirectory
+from bot.slack.directory import request_directory
 from bot.slack.errors import SLACK_CALL_ERRORS
-from bot.slack.lookup import may_manage, refusal_text
+from bot.slack.lookup import manages, may_manage, refusal_text
 from bot.slack.thread import Posted, refresh_card, refresh_completion
-from storage.action_queries import ActionView, action_for_update, action_view
+from storage.action_queries import action_for_update, action_view
 from storage.assessment_queries import assessment_by_id, assessment_for_update, latest_assessment
 from storage.models import ActionStatus, Assessment, Service
+from storage.values import ActionView
 
 logger = logging.getLogger(__name__)
 
@@ -49,7 +50,7 @@ def may_change(deps: Deps, client: WebClient, user_id: str, found: ActionView) -
     """The action's owner and the service's owners without asking Slack; admins with one call."""
     if core.may_change(user_id, found.action, found.service_owner_ids, False):
         return True
-    return may_manage(SlackDirectory(client), user_id, found.service, deps.settings.admins)
+    return manages(deps, client, user_id, found.service)
 
 
 def refusal(found: ActionView) -> str:
@@ -88,7 +89,7 @@ def addable(
         core.check_target(assessment, service, point)
     except ActionError as error:
         raise Refused(error.message) from None
-    if not may_manage(SlackDirectory(client), user_id, service, deps.settings.admins):
+    if not manages(deps, client, user_id, service):
         raise Refused(refusal_text(service, "add actions to it"))
     return assessment, service
 
@@ -109,7 +110,7 @@ def save_new_action(
     deps: Deps, client: WebClient, *, team_id: str, user_id: str, form: NewActionForm
 ) -> bool:
     """Add the action; False when the assessment is not in this workspace (nothing to say)."""
-    directory = SlackDirectory(client)
+    directory = request_directory(deps.people, client, team_id)
     try:  # Slack first: who the owner is (left Slack?) and whether the submitter may add.
         owner = directory.lookup(form.owner_id) if form.owner_id else None
         with deps.sessions() as session:

@@ -27,7 +27,7 @@ from bot.deps import Deps
 from bot.slack import review_saving as saving
 from bot.slack import view_state
 from bot.slack.after_ack import later
-from bot.slack.directory import SlackDirectory
+from bot.slack.directory import request_directory
 from bot.slack.errors import (
     CHANNEL_ERRORS,
     COULD_NOT_SAVE,
@@ -91,7 +91,7 @@ def invite_reviewer(
     channel_id: str,
 ) -> ReviewInvitation | str:
     """Save the invitation (Slack asked first); the invitation, or why not (mrkdwn)."""
-    directory = SlackDirectory(client)
+    directory = request_directory(deps.people, client, team_id)
     with deps.sessions() as session:
         service = service_by_id(service_id, team_id=team_id, session=session)
     if service is None or service.archived_at is not None:

@@ -20,9 +20,8 @@ from slack_sdk import WebClient
 from bot.core.review_actions import CHALLENGE_POST, FINISH_POST, answer_response, give_verdict
 from bot.core.reviews import ReviewError, grant_refusal, reviewer_identity
 from bot.deps import Deps
-from bot.slack.directory import SlackDirectory
 from bot.slack.errors import COULD_NOT_SAVE, DATABASE_ERRORS, tell_user_on_failure
-from bot.slack.lookup import may_manage, refusal_text
+from bot.slack.lookup import manages, refusal_text
 from bot.slack.review_thread import post_reserved, refresh_parent, refresh_posts, reserve_next_card
 from bot.slack.thread import refresh_card
 from bot.slack.thread import refresh_parent as refresh_assessment_parent
@@ -158,7 +157,7 @@ def owner_refusal(
         service = session.get(Service, invitation.service_id) if invitation else None
     if invitation is None or service is None or user_team != invitation.team_id:
         return "Sorry, only the service's owners can do that."
-    if not may_manage(SlackDirectory(client), user_id, service, deps.settings.admins):
+    if not manages(deps, client, user_id, service):
         return refusal_text(service, OWNERS_ONLY)
     return None
 

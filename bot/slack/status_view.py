@@ -21,11 +21,12 @@ from bot.blocks.kit import Block
 from bot.blocks.portfolio import build_status, status_modal
 from bot.blocks.reviews import review_status_blocks
 from bot.core.overview import service_lines
+from bot.core.review_overview import assessment_reviews
 from bot.core.services import due_of
 from bot.deps import Deps
 from bot.slack.errors import SLACK_CALL_ERRORS, slack_error_code
 from storage.action_queries import action_counts
-from storage.assessment_queries import current_answers
+from storage.assessment_queries import current_answers, previous_completed
 from storage.models import Service
 from storage.reminder_queries import current_snooze
 from storage.service_queries import service_by_id
@@ -47,7 +48,15 @@ def status_blocks(
     counts = action_counts(  # improvement actions (#14)
         session=session, team_id=service.team_id, today=today, service_ids=[service.id]
     ).get(service.id)
-    reviews = review_status_blocks(service.id, session=session)  # peer review (#15)
+    reviewed = previous_completed(service.id, session=session)  # peer review (#15)
+    reviews = (
+        review_status_blocks(
+            assessment_reviews(reviewed.id, session=session),
+            {point.number: point.title for point in reviewed.points},
+        )
+        if reviewed is not None
+        else []
+    )
     blocks = build_status(
         line,
         answers,

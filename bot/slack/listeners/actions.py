@@ -49,7 +49,8 @@ from bot.slack.errors import COULD_NOT_SAVE, DATABASE_ERRORS, tell_user_on_failu
 from bot.slack.lookup import named_service
 from bot.slack.router import CommandRequest, CommandRouter
 from bot.slack.thread import Posted
-from storage.action_queries import ActionView, actions_for_person, actions_of_service
+from storage.action_queries import actions_for_person, actions_of_service
+from storage.values import ActionView
 
 logger = logging.getLogger(__name__)
 

@@ -14,7 +14,7 @@ from bot.core.overview import service_lines
 from bot.core.review_overview import reviewed_service_ids, team_reviews
 from bot.deps import Deps
 from bot.slack.after_ack import later
-from bot.slack.listeners.report import may_see_portfolio
+from bot.slack.lookup import admin_here
 from bot.slack.router import CommandRouter
 from storage.action_queries import action_counts
 from storage.event_queries import first_delivery
@@ -67,6 +67,6 @@ def publish_home(deps: Deps, client: WebClient, *, team_id: str, user_id: str) -
     mine = [line for line in lines if user_id in line.service.owner_ids]
     others = [line for line in lines if user_id not in line.service.owner_ids]
     mine.sort(key=lambda line: line.service.next_due_on)
-    admin = may_see_portfolio(client, user_id, deps.settings.admins)
+    admin = admin_here(deps, client, team_id, user_id)
     view = build_home(mine, others, today, counts, frozenset(reviewed), admin=admin)
     client.views_publish(user_id=user_id, view=view)

@@ -20,7 +20,6 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks import ids
 from bot.core.export import AnswererNames
-from bot.core.permissions import is_admin
 from bot.core.portfolio_html import render_portfolio
 from bot.core.publish import gather_site
 from bot.core.report_file import Namer, ReportFile, build_report_file
@@ -29,7 +28,7 @@ from bot.deps import Deps
 from bot.slack.after_ack import later
 from bot.slack.directory import ForgivingDirectory, SlackDirectory
 from bot.slack.errors import DATABASE_ERRORS, SLACK_CALL_ERRORS
-from bot.slack.lookup import may_manage, named_service, refusal_text
+from bot.slack.lookup import admin_here, manages, named_service, refusal_text
 from bot.slack.names import channel_namer, workspace_name
 from bot.slack.router import CommandRequest, CommandRouter
 from storage.db import read_only_sessions
@@ -100,7 +99,7 @@ def send_service_report(
     if service is None or service.archived_at is not None:
         tell(GONE)
         return
-    if not may_manage(SlackDirectory(client), user_id, service, deps.settings.admins):
+    if not manages(deps, client, user_id, service):
         tell(refusal_text(service, "get its report"))
         return
     try:
@@ -110,7 +109,7 @@ def send_service_report(
             team_id=team_id,
             service_id=service.id,
             organisation=organisation,
-            namer=_namer(client),
+            namer=_namer(deps, client),
             now=deps.clock(),
             tz=deps.settings.timezone,
             standard_titles={standard.id: standard.title for standard in deps.catalogue},
@@ -128,7 +127,7 @@ def send_service_report(
 
 def _portfolio(deps: Deps, body: dict[str, Any], client: WebClient, tell: Tell) -> None:
     team_id, user_id = body["team"]["id"], body["user"]["id"]
-    if not may_see_portfolio(client, user_id, deps.settings.admins):
+    if not admin_here(deps, client, team_id, user_id):
         tell(ADMINS_ONLY)
         return
     now = deps.clock()
@@ -161,18 +160,6 @@ def _portfolio(deps: Deps, body: dict[str, Any], client: WebClient, tell: Tell) 
         tell(PORTFOLIO_SENT)
 
 
-def may_see_portfolio(client: WebClient, user_id: str, admins: frozenset[str]) -> bool:
-    """Admins only; when Slack cannot say, the answer is no (fail closed)."""
-    if user_id in admins:
-        return True
-    try:
-        person = SlackDirectory(client).lookup(user_id)
-    except SLACK_CALL_ERRORS:
-        logger.warning("users.info failed while checking a portfolio report; treating as not admin")
-        return False
-    return is_admin(user_id, person, admins)
-
-
 def _organisation(deps: Deps, client: WebClient, team_id: str) -> str:
     """The workspace's name from Slack (remembered for the CLI), else the last one remembered."""
     name = workspace_name(client)
@@ -183,8 +170,11 @@ def _organisation(deps: Deps, client: WebClient, team_id: str) -> str:
         return stored_workspace_name(session=session, team_id=team_id) or team_id
 
 
-def _namer(client: WebClient) -> Namer:
-    return Namer(AnswererNames(ForgivingDirectory(SlackDirectory(client))), channel_namer(client))
+def _namer(deps: Deps, client: WebClient) -> Namer:
+    return Namer(
+        AnswererNames(ForgivingDirectory(SlackDirectory(client, cache=deps.people))),
+        channel_namer(client),
+    )
 
 
 def _upload(client: WebClient, user_id: str, built: ReportFile, title: str, tell: Tell) -> bool:

@@ -13,7 +13,7 @@ from bot.core.commands import join_name
 from bot.core.services import restore_service
 from bot.core.text import safe
 from bot.deps import Deps
-from bot.slack.directory import SlackDirectory
+from bot.slack.directory import request_directory
 from bot.slack.lookup import may_manage, refusal_text
 from bot.slack.router import CommandRequest, CommandRouter
 from storage.service_queries import archived_service_names, service_by_id, service_by_name
@@ -49,7 +49,7 @@ def handle_restore(request: CommandRequest) -> None:
     if service.archived_at is None:
         request.reply(f"{shown} isn't archived: it is listed and reminded about as usual.")
         return
-    directory = SlackDirectory(request.client)
+    directory = request_directory(deps.people, request.client, request.team_id)
     if not may_manage(directory, request.user_id, service, deps.settings.admins):
         request.reply(refusal_text(service, "restore it"))
         return
