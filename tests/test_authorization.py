@@ -68,6 +68,8 @@ def rows(app: RunningApp) -> dict[str, int]:
 
 def prepare(app: RunningApp) -> None:
     """A service owned by OWNER, an assessment with point 1 rated, summary settings."""
+    # The completed, reviewed assessment comes first: the newest cards are then Bins', open.
+    prepare_review(app)
     register(app, "Bins", owners=[OWNER])
     register(app, "Parking", owners=[OWNER])
     app.driver.command("start Bins", user=OWNER, channel=CHANNEL)
@@ -76,7 +78,6 @@ def prepare(app: RunningApp) -> None:
     view = app.fake.open_views(ADMIN)[-1]
     response = app.driver.submit_view(view, {"summary_channels": [OTHER_CHANNEL]}, user=ADMIN)
     assert response.status == 200 and not app.fake.open_views(ADMIN)
-    prepare_review(app)
 
 
 def prepare_review(app: RunningApp) -> None:
@@ -112,7 +113,7 @@ def forge(
 
 def first_card(app: RunningApp) -> str:
     cards = [m for m in app.fake.messages(CHANNEL) if "Point 1 of" in m.get("text", "")]
-    return str(cards[0]["ts"])
+    return str(cards[-1]["ts"])
 
 
 def start(app: RunningApp, role: Role) -> bool:
@@ -136,7 +137,7 @@ def answer(app: RunningApp, role: Role) -> bool:
 def add_evidence(app: RunningApp, role: Role) -> bool:
     value = next(
         element["value"]
-        for message in app.fake.messages(CHANNEL)
+        for message in reversed(app.fake.messages(CHANNEL))
         if "Point 1 of" in message.get("text", "")
         for block in message["blocks"]
         if block["type"] == "actions"
