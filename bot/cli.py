@@ -15,7 +15,13 @@ from pathlib import Path
 from bot.cli_export import add_export_parser
 from bot.cli_summary import add_summary_parser
 from bot.config import ConfigError, load_settings, load_storage_settings
-from standards import StandardFileError, check_standard_file, load_catalogue
+from standards import (
+    StandardFileError,
+    check_measure_file,
+    check_standard_file,
+    load_catalogue,
+    load_measure_templates,
+)
 from storage.db import make_engine
 from storage.migrate import upgrade
 
@@ -58,7 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     standards_commands.add_parser("list", help="list loaded standards").set_defaults(
         handler=_standards_list
     )
-    check = standards_commands.add_parser("check", help="validate a standard file")
+    check = standards_commands.add_parser(
+        "check", help="validate a standard file, or a measure template file in outcomes/"
+    )
     check.add_argument("path", type=Path)
     check.set_defaults(handler=_standards_check)
 
@@ -93,16 +101,30 @@ def _db_upgrade(_args: argparse.Namespace) -> int:
 
 def _standards_list(_args: argparse.Namespace) -> int:
     settings = load_storage_settings()
-    for standard in load_catalogue(settings.standards_dir):
+    catalogue = load_catalogue(settings.standards_dir)
+    for standard in catalogue:
         print(
             f"{standard.id:<12} {standard.point_count:>2} points  {standard.title} "
             f"({standard.publisher}, {standard.version})"
+        )
+    library = load_measure_templates(catalogue, settings.standards_dir)
+    print("\nmeasure templates:")
+    for template_set in library:
+        print(
+            f"{template_set.id:<28} {len(template_set.measures):>2} measures  "
+            f"{template_set.title} ({template_set.publisher}; {template_set.licence})"
         )
     return 0
 
 
 def _standards_check(args: argparse.Namespace) -> int:
-    problems = check_standard_file(args.path)
+    if args.path.parent.name == "outcomes":
+        # Template files live in an outcomes/ folder and link to standard points, so they
+        # are checked against the standards this bot would load.
+        settings = load_storage_settings()
+        problems = check_measure_file(args.path, load_catalogue(settings.standards_dir))
+    else:
+        problems = check_standard_file(args.path)
     for problem in problems:
         print(problem)
     if problems:

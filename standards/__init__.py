@@ -17,17 +17,45 @@ from standards.loader import (
     load_catalogue,
     load_standard_file,
 )
+from standards.measure_loader import (
+    MeasureTemplateError,
+    builtin_outcomes_dir,
+    check_measure_file,
+    load_measure_templates,
+)
+from standards.measures import (
+    SERVICE_TYPES,
+    BetterWhen,
+    Frequency,
+    MeasureLibrary,
+    MeasureTemplate,
+    MeasureTemplateSet,
+    PointLink,
+    Unit,
+)
 
 __all__ = [
     "PHASES",
+    "SERVICE_TYPES",
     "TITLE_SOURCES",
+    "BetterWhen",
     "Catalogue",
+    "Frequency",
+    "MeasureLibrary",
+    "MeasureTemplate",
+    "MeasureTemplateError",
+    "MeasureTemplateSet",
     "Point",
+    "PointLink",
     "Question",
     "Standard",
     "StandardFileError",
+    "Unit",
+    "builtin_outcomes_dir",
     "builtin_standards_dir",
+    "check_measure_file",
     "check_standard_file",
     "load_catalogue",
+    "load_measure_templates",
     "load_standard_file",
 ]

@@ -43,6 +43,32 @@ def test_standards_list(
         ), out
 
 
+def test_standards_list_shows_the_measure_template_sets(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ASSESSBOT_STANDARDS_DIR", raising=False)
+    assert main(["standards", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    for set_id, count in (("govuk-kpis", 4), ("ascof", 9), ("adoption-scorecard", 4)):
+        assert any(line.startswith(set_id) and f"{count} measures" in line for line in lines)
+
+
+def test_standards_check_reports_every_mistake_in_a_template_file(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ASSESSBOT_STANDARDS_DIR", raising=False)
+    broken = Path(__file__).parent / "data" / "outcomes" / "several-mistakes.yml"
+    assert main(["standards", "check", str(broken)]) == 1
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 9
+    assert (
+        f"{broken}: measure anytown-repeat-contacts: frequency: expected one of monthly, "
+        "quarterly, got text ('weekly')"
+    ) in lines
+    good = Path(__file__).parents[1] / "standards" / "outcomes" / "ascof.yml"
+    assert main(["standards", "check", str(good)]) == 0
+
+
 def test_a_broken_extra_standard_stops_with_its_name(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
