@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.clock import Clock, system_clock
 from bot.config import Settings
-from standards import Catalogue
+from standards import Catalogue, MeasureLibrary
 
 AFTER_ACK_THREADS = 2
 
@@ -30,3 +30,6 @@ class Deps:
     clock: Clock = system_clock
     process_name: str = "assessbot"
     after_ack: Executor = field(default_factory=after_ack_pool)
+    # Outcome measure templates (#13), loaded once at start-up with the catalogue; empty when a
+    # caller (a test, a tool) has no use for them.
+    measures: MeasureLibrary = field(default_factory=lambda: MeasureLibrary(()))

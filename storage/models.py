@@ -354,8 +354,8 @@ class Measure(Base):
 
     points: Mapped[list[MeasurePoint]] = relationship(
         cascade="all, delete-orphan",
-        order_by="(MeasurePoint.standard_id, MeasurePoint.point_number)",
-        lazy="selectin",
+        order_by="MeasurePoint.point_number",
+        lazy="selectin",  # one measure's links are needed wherever it is edited
     )
 
     def __repr__(self) -> str:

@@ -1,0 +1,278 @@
+"""Outcome measures and their readings: saving them, and loading them in a fixed number of queries.
+
+Readings are append-only. A correction is a new row for the same period, and the newest row
+(highest id) of a period wins everywhere: `winners` in `bot.core.outcomes` for a measure's
+history, `_winning_ids` here for portfolio loads. Loading many services' measures costs three
+statements (measures, their points, their readings) however many services there are, so the
+summary at 5,000 services makes the same round trips as at five. Nothing here commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy.orm import Session, noload
+
+from bot.core.outcome_values import from_text, to_text
+from bot.core.outcomes import MeasureView, ReadingView, winners
+from bot.core.periods import Period
+from storage.models import ClaimStatus, Measure, MeasurePoint, Reading, Service, SummaryPost
+
+
+@dataclass(frozen=True)
+class MeasureFields:
+    """What the Add/Edit measure modal saves, already validated."""
+
+    name: str
+    counts: str
+    unit: str
+    better_when: str
+    target: Decimal | None
+    frequency: str
+    source: str
+    points: tuple[tuple[str, int], ...]
+    template_id: str | None = None
+
+
+def add_measure(
+    *, session: Session, service: Service, fields: MeasureFields, user_id: str, now: datetime
+) -> Measure:
+    measure = Measure(
+        team_id=service.team_id,
+        service_id=service.id,
+        template_id=fields.template_id,
+        created_by=user_id,
+        created_at=now,
+    )
+    _apply(measure, fields, now)
+    session.add(measure)
+    session.flush()
+    return measure
+
+
+def update_measure(
+    *, session: Session, measure: Measure, fields: MeasureFields, now: datetime
+) -> None:
+    """Edit in place: readings keep their values; the target and links are the measure's now."""
+    _apply(measure, fields, now)
+    session.flush()
+
+
+def _apply(measure: Measure, fields: MeasureFields, now: datetime) -> None:
+    measure.name = fields.name
+    measure.counts = fields.counts
+    measure.unit = fields.unit
+    measure.better_when = fields.better_when
+    measure.target = None if fields.target is None else to_text(fields.target)
+    measure.frequency = fields.frequency
+    measure.source = fields.source
+    measure.updated_at = now
+    wanted = list(dict.fromkeys(fields.points))
+    kept = [p for p in measure.points if (p.standard_id, p.point_number) in wanted]
+    have = {(p.standard_id, p.point_number) for p in kept}
+    measure.points = kept + [
+        MeasurePoint(standard_id=standard_id, point_number=number)
+        for standard_id, number in wanted
+        if (standard_id, number) not in have
+    ]
+
+
+def retire_measure(*, session: Session, measure: Measure, user_id: str, now: datetime) -> None:
+    """Stop asking for readings; the measure and its history stay for exports."""
+    measure.retired_at = now
+    measure.retired_by = user_id
+    measure.updated_at = now
+    session.flush()
+
+
+def find_measure(*, session: Session, measure_id: int, team_id: str) -> Measure | None:
+    """The measure, only if it belongs to `team_id` (button values can be forged)."""
+    return session.scalars(
+        select(Measure).where(Measure.id == measure_id, Measure.team_id == team_id)
+    ).one_or_none()
+
+
+def add_reading(
+    *,
+    session: Session,
+    measure: Measure,
+    period: Period,
+    value: Decimal,
+    note: str,
+    user_id: str,
+    now: datetime,
+) -> Reading:
+    reading = Reading(
+        team_id=measure.team_id,
+        measure_id=measure.id,
+        period_start=period.start,
+        period_end=period.end,
+        value=to_text(value),
+        note=note,
+        recorded_by=user_id,
+        recorded_at=now,
+    )
+    session.add(reading)
+    session.flush()
+    return reading
+
+
+# --- loading -----------------------------------------------------------------------------
+
+
+def _winning_ids(measure_ids: Select[int]) -> Select[int]:
+    """The newest reading id of each (measure, period)."""
+    return (
+        select(func.max(Reading.id))
+        .where(Reading.measure_id.in_(measure_ids))
+        .group_by(Reading.measure_id, Reading.period_start)
+    )
+
+
+def load_measures(
+    *,
+    session: Session,
+    where: Sequence[ColumnElement[bool]],
+    include_retired: bool = False,
+    last_periods: int | None = None,
+) -> dict[int, list[MeasureView]]:
+    """Measures of the services matching `where`, by service id, each with its winning readings.
+
+    Three statements at any size. `last_periods` keeps only each measure's newest periods (the
+    summary needs a few, not years of history).
+    """
+    conditions = [*where]
+    if not include_retired:
+        conditions.append(Measure.retired_at.is_(None))
+    measure_ids = (
+        select(Measure.id).join(Service, Service.id == Measure.service_id).where(*conditions)
+    )
+    rows = (
+        session.execute(
+            select(Measure)
+            .join(Service, Service.id == Measure.service_id)
+            .where(*conditions)
+            .order_by(Measure.service_id, Measure.id)
+            .options(noload(Measure.points))  # loaded below in one statement, not in batches
+        )
+        .scalars()
+        .all()
+    )
+    points: dict[int, list[tuple[str, int]]] = {}
+    for measure_id, standard_id, number in session.execute(
+        select(MeasurePoint.measure_id, MeasurePoint.standard_id, MeasurePoint.point_number)
+        .where(MeasurePoint.measure_id.in_(measure_ids))
+        .order_by(MeasurePoint.measure_id, MeasurePoint.standard_id, MeasurePoint.point_number)
+    ):
+        points.setdefault(measure_id, []).append((standard_id, number))
+    readings: dict[int, list[ReadingView]] = {}
+    winning = _winning_ids(measure_ids)
+    if last_periods is not None:
+        ranked = (
+            select(
+                Reading.id.label("id"),
+                func.row_number()
+                .over(partition_by=Reading.measure_id, order_by=Reading.period_start.desc())
+                .label("rank"),
+            )
+            .where(Reading.id.in_(winning))
+            .subquery()
+        )
+        winning = select(ranked.c.id).where(ranked.c.rank <= last_periods)
+    for row in session.execute(
+        select(
+            Reading.id,
+            Reading.measure_id,
+            Reading.period_start,
+            Reading.period_end,
+            Reading.value,
+            Reading.note,
+            Reading.recorded_by,
+            Reading.recorded_at,
+        ).where(Reading.id.in_(winning))
+    ):
+        readings.setdefault(row.measure_id, []).append(
+            ReadingView(
+                id=row.id,
+                measure_id=row.measure_id,
+                period=Period(row.period_start, row.period_end),
+                value=from_text(row.value),
+                note=row.note,
+                recorded_by=row.recorded_by,
+                recorded_at=row.recorded_at,
+            )
+        )
+    result: dict[int, list[MeasureView]] = {}
+    for measure in rows:
+        result.setdefault(measure.service_id, []).append(
+            measure_view(measure, points.get(measure.id, []), readings.get(measure.id, []))
+        )
+    return result
+
+
+def measures_for_service(
+    *, session: Session, service_id: int, include_retired: bool = False
+) -> list[MeasureView]:
+    found = load_measures(
+        session=session, where=[Service.id == service_id], include_retired=include_retired
+    )
+    return found.get(service_id, [])
+
+
+def measures_for_services(
+    *, session: Session, service_ids: Collection[int]
+) -> dict[int, list[MeasureView]]:
+    if not service_ids:
+        return {}
+    return load_measures(session=session, where=[Service.id.in_(set(service_ids))])
+
+
+def measure_view(
+    measure: Measure, points: Sequence[tuple[str, int]], readings: Sequence[ReadingView]
+) -> MeasureView:
+    return MeasureView(
+        id=measure.id,
+        service_id=measure.service_id,
+        name=measure.name,
+        counts=measure.counts,
+        unit=measure.unit,
+        better_when=measure.better_when,
+        target=None if measure.target is None else from_text(measure.target),
+        frequency=measure.frequency,
+        source=measure.source,
+        template_id=measure.template_id,
+        created_at=measure.created_at,
+        points=tuple(points),
+        retired=measure.retired_at is not None,
+        readings=winners(readings),
+    )
+
+
+def latest_reading(*, session: Session, measure_id: int, period_start: date) -> Reading | None:
+    """The reading that stands for the period now (to ask "correct it?")."""
+    return session.scalars(
+        select(Reading)
+        .where(Reading.measure_id == measure_id, Reading.period_start == period_start)
+        .order_by(Reading.id.desc())
+        .limit(1)
+    ).first()
+
+
+def last_summary_sent_at(
+    *, session: Session, team_id: str, channel_id: str | None, before: datetime | None
+) -> datetime | None:
+    """When the previous scheduled summary went to the channel: "movers since" start there."""
+    statement = select(func.max(SummaryPost.sent_at)).where(
+        SummaryPost.team_id == team_id,
+        SummaryPost.status == ClaimStatus.SENT,
+        SummaryPost.scheduled_for.is_not(None),
+    )
+    if channel_id is not None:
+        statement = statement.where(SummaryPost.channel_id == channel_id)
+    if before is not None:
+        statement = statement.where(SummaryPost.scheduled_for < before)
+    return session.scalar(statement)
