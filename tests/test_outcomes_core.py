@@ -196,7 +196,7 @@ def test_recent_periods_are_the_current_one_and_those_before(
     assert len(periods) == count
     assert periods[0].start <= day <= periods[0].end
     assert all(not is_future(p, day) for p in periods)
-    assert all(a.start == b.end + timedelta(days=1) for b, a in itertools.pairwise(periods))
+    assert all(a.start == b.end + timedelta(days=1) for a, b in itertools.pairwise(periods))
     assert is_future(next_period(periods[0], freq), day)
 
 
