@@ -143,6 +143,19 @@ def build_service_modal(
             optional=True,
             hint="Leave empty if it has never been assessed.",
         ),
+        _input(  # outcomes (#13)
+            "service_type",
+            "Service type",
+            _select(
+                [
+                    option("Transactional: forms, payments, bookings", "transactional"),
+                    option("Relational: care, support, casework", "relational"),
+                ],
+                service.service_type if service else "transactional",
+                "Choose a type",
+            ),
+            hint="Relational services should track at least one outcome for the people served.",
+        ),
     ]
     return {
         "type": "modal",

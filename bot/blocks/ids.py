@@ -36,4 +36,5 @@ SERVICE_FIELDS: Final = (
     "owners",
     "interval",
     "last_assessed",
+    "service_type",
 )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -32,7 +33,8 @@ STATUS_MENU = (("Met", "met"), ("Partly met", "partly_met"), ("Not met", "not_me
 def service_line(line: ServiceLine, today: date) -> str:
     return (
         f"*{safe(line.service.name, 80)}* · {escape(line.standard_short)} · "
-        f"{line.service.phase.capitalize()} · {progress_and_due(line, today)}"
+        f"{line.service.phase.capitalize()} · {line.service.service_type.capitalize()} · "
+        f"{progress_and_due(line, today)}"
     )
 
 
@@ -65,16 +67,20 @@ def build_status(
     now: datetime,
     snooze: SnoozeView | None = None,
     limit: int = MESSAGE_BLOCK_LIMIT,
+    outcomes: Sequence[str] = (),
 ) -> list[Block]:
     service, assessment = line.service, line.latest
     owners = ", ".join(mention(owner) for owner in service.owner_ids) or "nobody"
     facts = [
-        f"{escape(line.standard_short)} · {service.phase.capitalize()} phase · owners: {owners}",
+        f"{escape(line.standard_short)} · {service.phase.capitalize()} phase · "
+        f"{service.service_type} service · owners: {owners}",
         progress_and_due(line, today),
     ]
     if snooze is not None and snooze.until > now:
         facts.append(snooze_status_text(snooze.until, snooze.snoozed_by))
     blocks: list[Block] = [header(f"Status · {service.name}"), section("\n".join(facts))]
+    if outcomes:  # outcome measures (#13): latest vs target, trend in arrows and words
+        blocks.extend(pack_lines(["*Outcomes*", *outcomes])[:2])
     if assessment is None or line.tally is None:
         blocks.append(
             section("Not assessed yet. Start with `/assess start " + safe(service.name, 80) + "`.")
@@ -141,7 +147,12 @@ def _missing(result: Tally, answers: dict[int, Answer]) -> str:
 HOME_SECTION_CAP = 40
 
 
-def build_home(mine: list[ServiceLine], others: list[ServiceLine], today: date) -> dict[str, Any]:
+def build_home(
+    mine: list[ServiceLine],
+    others: list[ServiceLine],
+    today: date,
+    outcomes: Mapping[int, Sequence[str]] | None = None,
+) -> dict[str, Any]:
     blocks: list[Block] = [
         header("assessbot"),
         context(
@@ -150,19 +161,29 @@ def build_home(mine: list[ServiceLine], others: list[ServiceLine], today: date) 
         header("Your services"),
     ]
     blocks.extend(
-        _home_rows(mine, today, "You don't own any services yet. `/assess new` registers one.")
+        _home_rows(
+            mine,
+            today,
+            "You don't own any services yet. `/assess new` registers one.",
+            outcomes or {},
+        )
     )
     blocks.append(divider())
     blocks.append(header("Other services"))
-    blocks.extend(_home_rows(others, today, "No other services yet."))
+    blocks.extend(_home_rows(others, today, "No other services yet.", outcomes or {}))
     assert len(blocks) <= VIEW_BLOCK_LIMIT
     return {"type": "home", "blocks": blocks}
 
 
-def _home_rows(lines: list[ServiceLine], today: date, empty: str) -> list[Block]:
+def _home_rows(
+    lines: list[ServiceLine], today: date, empty: str, outcomes: Mapping[int, Sequence[str]]
+) -> list[Block]:
     if not lines:
         return [context(empty)]
-    rows = [_home_row(line, today) for line in lines[:HOME_SECTION_CAP]]
+    rows = [
+        _home_row(line, today, outcomes.get(line.service.id, ()))
+        for line in lines[:HOME_SECTION_CAP]
+    ]
     if len(lines) > HOME_SECTION_CAP:
         rest = pack_lines(service_line(line, today) for line in lines[HOME_SECTION_CAP:])
         rows.extend(rest[:3])
@@ -171,7 +192,7 @@ def _home_rows(lines: list[ServiceLine], today: date, empty: str) -> list[Block]
     return rows
 
 
-def _home_row(line: ServiceLine, today: date) -> Block:
+def _home_row(line: ServiceLine, today: date, outcomes: Sequence[str] = ()) -> Block:
     service_id = line.service.id
     start = (
         "Resume assessment"
@@ -180,7 +201,7 @@ def _home_row(line: ServiceLine, today: date) -> Block:
     )
     return {
         "type": "section",
-        "text": {"type": "mrkdwn", "text": service_line(line, today)},
+        "text": {"type": "mrkdwn", "text": _with_outcomes(service_line(line, today), outcomes)},
         "accessory": {
             "type": "overflow",
             "action_id": ids.HOME_SERVICE_MENU,
@@ -190,6 +211,14 @@ def _home_row(line: ServiceLine, today: date) -> Block:
             ],
         },
     }
+
+
+def _with_outcomes(text: str, outcomes: Sequence[str]) -> str:
+    """A Home row's text with its measures under it, cut to fit one section."""
+    lines = [text, *outcomes[:5]]
+    while len("\n".join(lines)) > 2900 and len(lines) > 1:
+        lines.pop()
+    return "\n".join(lines)
 
 
 def status_modal(blocks: list[Block]) -> dict[str, Any]:

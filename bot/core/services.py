@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.core.due import INTERVAL_CHOICES, DueReason, initial_due
-from standards import PHASES, Catalogue
+from standards import PHASES, SERVICE_TYPES, Catalogue
 from storage.models import Service, ServiceOwner
 from storage.service_queries import name_key, service_by_name, service_names
 
@@ -33,6 +33,7 @@ class ServiceForm:
     owner_ids: tuple[str, ...]
     interval_months: int
     last_assessed_on: date | None
+    service_type: str = "transactional"  # outcomes (#13): or "relational"
 
 
 FieldErrors = dict[str, str]
@@ -73,6 +74,8 @@ def validate_form(
         errors["interval"] = "Choose 3, 6 or 12 months."
     if form.last_assessed_on is not None and form.last_assessed_on > today:
         errors["last_assessed"] = "The last assessment can't be in the future."
+    if form.service_type not in SERVICE_TYPES:
+        errors["service_type"] = "Choose transactional or relational."
     return errors
 
 
@@ -98,6 +101,7 @@ def register_service(
         created_by=user_id,
         created_at=now,
         updated_at=now,
+        service_type=form.service_type,
         owners=[ServiceOwner(user_id=owner) for owner in dict.fromkeys(form.owner_ids)],
     )
     session.add(service)
@@ -122,6 +126,7 @@ def update_service(
     service.phase = form.phase
     service.team_channel_id = form.team_channel_id
     service.interval_months = form.interval_months
+    service.service_type = form.service_type
     if form.last_assessed_on != service.last_assessed_on and form.last_assessed_on is not None:
         service.last_assessed_on = form.last_assessed_on
     wanted = list(dict.fromkeys(form.owner_ids))

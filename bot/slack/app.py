@@ -15,12 +15,21 @@ from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.deps import Deps
-from bot.slack.listeners import assessment, commands, events, export, reminders, services, summary
+from bot.slack.listeners import (
+    assessment,
+    commands,
+    events,
+    export,
+    outcomes,  # outcome measures (#13)
+    reminders,
+    services,
+    summary,
+)
 from bot.slack.router import CommandRouter
 
 logger = logging.getLogger(__name__)
 
-FEATURES = (services, assessment, events, reminders, summary, export)
+FEATURES = (services, assessment, events, reminders, summary, export, outcomes)
 
 
 def build_app(

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from bot.blocks import ids
 from bot.blocks.assessment import parse_card_value
 from bot.blocks.forms import build_evidence_modal, build_not_applicable_modal, card_metadata
+from bot.blocks.outcomes import measure_lines
 from bot.blocks.portfolio import build_status, status_modal
 from bot.core.flow import (
     FlowError,
@@ -44,6 +45,7 @@ from bot.slack.starting import start_or_resume
 from bot.slack.thread import Posted, announce_completion, post_card, refresh_card, refresh_parent
 from storage.assessment_queries import assessment_for_update, current_answers
 from storage.models import Assessment, Rating, Service
+from storage.outcome_queries import measures_for_service
 from storage.reminder_queries import current_snooze
 from storage.service_queries import service_by_id
 
@@ -175,7 +177,17 @@ def _status_blocks(
         titles = {point.number: point.title for point in line.latest.points}
     today = now.astimezone(deps.settings.timezone).date()
     snooze = current_snooze(session=session, service_id=service.id, now=now)
-    return build_status(line, answers, titles, today=today, now=now, snooze=snooze, limit=limit)
+    outcomes = measure_lines(measures_for_service(session=session, service_id=service.id))
+    return build_status(
+        line,
+        answers,
+        titles,
+        today=today,
+        now=now,
+        snooze=snooze,
+        limit=limit,
+        outcomes=outcomes,
+    )
 
 
 def _status_modal(deps: Deps, body: dict[str, Any], client: WebClient, service_id: str) -> None:

@@ -173,6 +173,7 @@ def form_from_view(view: dict[str, Any]) -> ServiceForm:
         owner_ids=tuple(view_state.selected_users(view, "owners")),
         interval_months=int(interval) if interval.isdigit() else 0,
         last_assessed_on=view_state.selected_date(view, "last_assessed"),
+        service_type=view_state.selected_value(view, "service_type") or "transactional",
     )
 
 
