@@ -15,7 +15,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.orm import Session, noload
+from sqlalchemy.orm import Session, lazyload
 
 from bot.core.outcome_values import from_text, to_text
 from bot.core.outcomes import MeasureView, ReadingView, winners
@@ -157,7 +157,7 @@ def load_measures(
             .join(Service, Service.id == Measure.service_id)
             .where(*conditions)
             .order_by(Measure.service_id, Measure.id)
-            .options(noload(Measure.points))  # loaded below in one statement, not in batches
+            .options(lazyload(Measure.points))  # loaded below in one statement, not in batches
         )
         .scalars()
         .all()

@@ -36,7 +36,7 @@ View = dict[str, Any]
 NAME_LIMIT = 150
 MAX_LISTED = MESSAGE_BLOCK_LIMIT - 4
 MAX_RECORD_INPUTS = VIEW_BLOCK_LIMIT - 6
-RECORD_MONTHS = 6
+RECORD_MONTHS = 12
 UNIT_LABELS = {
     "percent": "Percentage (%)",
     "number": "Number",
