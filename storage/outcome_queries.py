@@ -21,6 +21,7 @@ from bot.core.outcome_values import from_text, to_text
 from bot.core.outcomes import MeasureView, ReadingView, winners
 from bot.core.periods import Period
 from storage.models import ClaimStatus, Measure, MeasurePoint, Reading, Service, SummaryPost
+from storage.summary_queries import _counted_services
 
 
 @dataclass(frozen=True)
@@ -276,3 +277,18 @@ def last_summary_sent_at(
     if before is not None:
         statement = statement.where(SummaryPost.scheduled_for < before)
     return session.scalar(statement)
+
+
+def load_portfolio_outcomes(
+    *, session: Session, team_id: str, phases: Sequence[str], last_periods: int
+) -> tuple[dict[int, str], dict[int, list[MeasureView]]]:
+    """The summary's counted services' types and measures (four statements at any size)."""
+    counted = _counted_services(team_id, phases)
+    types = {
+        service_id: service_type
+        for service_id, service_type in session.execute(
+            select(Service.id, Service.service_type).where(*counted)
+        )
+    }
+    measures = load_measures(session=session, where=counted, last_periods=last_periods)
+    return types, measures

@@ -20,6 +20,7 @@ from bot.blocks.kit import (
     pack_lines,
     section,
 )
+from bot.blocks.outcome_ids import RECORD_READINGS
 from bot.blocks.words import mention, when
 from bot.core.due import DueReason
 from bot.core.reminder_text import format_day
@@ -43,6 +44,7 @@ STAGE_ICONS = {
     Stage.DUE: ":bell:",
     Stage.OVERDUE: ":warning:",
     Stage.STALLED: ":hourglass_flowing_sand:",
+    Stage.READINGS: ":bar_chart:",
 }
 
 
@@ -63,6 +65,8 @@ def build_nudge_message(
         title = "Reassessment reminder"
     else:
         title = f"Reassessment reminders for {len(nudges)} services"
+    if any(n.stage is Stage.READINGS for n in nudges):  # outcome readings (#13)
+        title = "Reminder" if len(nudges) == 1 else f"Reminders for {len(nudges)} services"
     blocks: list[Block] = [header(title)]
     for nudge in nudges:
         blocks.extend(_nudge_blocks(nudge, audience))
@@ -87,6 +91,11 @@ def _nudge_blocks(nudge: PlannedNudge, audience: Audience) -> list[Block]:
     elif audience is Audience.CHANNEL and service.owner_ids:
         owners = ", ".join(mention(owner) for owner in service.owner_ids)
         blocks.append(context(f"Owners: {owners}"))
+    if nudge.stage is Stage.READINGS:  # outcome readings (#13)
+        blocks.append(
+            actions(button("Record readings", RECORD_READINGS, str(service.id), style="primary"))
+        )
+        return blocks
     start = "Resume assessment" if service.in_progress is not None else "Start reassessment"
     blocks.append(
         actions(

@@ -27,6 +27,7 @@ from bot.blocks.kit import (
     progress_bar,
     section,
 )
+from bot.blocks.outcome_summary import outcome_groups, outcome_text
 from bot.blocks.summary_ids import (
     CHANNELS_ACTION,
     CHANNELS_BLOCK,
@@ -267,6 +268,7 @@ def summary_groups(summary: Summary) -> list[list[Block]]:
         groups.append(_group(title, gaps))
     else:
         groups[-1].append(section("*:mag: Evidence gaps*: every Met point has evidence."))
+    groups.extend(outcome_groups(summary.outcomes))  # outcomes (#13)
     if summary.lines:
         groups.append([divider()])
         groups.append(
@@ -475,6 +477,7 @@ def summary_text(summary: Summary) -> str:
             lines += [title, *items]
     lines += ["", f"EVIDENCE GAPS ({summary.gap_count} points rated Met with no evidence)"]
     lines += gap_lines(summary, PLAIN) or ["None."]
+    lines += outcome_text(summary.outcomes)  # outcomes (#13)
     lines += ["", "SERVICES, WEAKEST FIRST"]
     for line in summary.lines:
         lines += [*service_line(line, PLAIN).splitlines()]

@@ -41,6 +41,7 @@ class Stage(StrEnum):
     DUE = "due"
     OVERDUE = "overdue"
     STALLED = "stalled"
+    READINGS = "readings"  # outcome readings due (#13), planned in bot.core.reading_nudges
 
 
 class Audience(StrEnum):

@@ -17,11 +17,14 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from enum import StrEnum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from bot.core.due import STALLED_AFTER
 from bot.core.reminders import FLAG_OVERDUE_DAYS
+
+if TYPE_CHECKING:
+    from bot.core.outcome_summary import OutcomesSection
 
 MET = "met"
 PARTLY_MET = "partly_met"
@@ -270,6 +273,8 @@ class Summary:
     gaps: tuple[EvidenceGap, ...]
     lines: tuple[ServiceLine, ...]
     grids: tuple[HeatGrid, ...]
+    # Outcomes (#13): added by bot.core.outcome_summary.attach_outcomes when loaded.
+    outcomes: OutcomesSection | None = None
 
     @property
     def trend(self) -> Trend | None:

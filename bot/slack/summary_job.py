@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.summary import build_summary_messages, summary_text
 from bot.core.heatmap import HeatImage, render_summary
+from bot.core.outcome_summary import attach_outcomes
 from bot.core.summary import (
     Figures,
     ServiceRecord,
@@ -36,6 +37,7 @@ from bot.core.summary import (
     week_bounds,
 )
 from bot.deps import Deps
+from bot.slack.outcome_charts import upload_outcome_charts
 from storage.summary_queries import (
     all_settings,
     claim_extra,
@@ -105,7 +107,7 @@ def compute_summary(
                 session=session, team_id=settings.team_id, channel_id=channel_id, before=before
             )
         )
-    return build_summary(
+    summary = build_summary(
         portfolio,
         team_id=settings.team_id,
         now=now,
@@ -113,6 +115,16 @@ def compute_summary(
         previous=previous,
         phases=settings.phases,
         standard_labels=standard_labels(deps),
+    )
+    return attach_outcomes(  # outcomes (#13)
+        summary,
+        portfolio,
+        session=session,
+        phases=settings.phases,
+        subdivision=deps.settings.bank_holidays,
+        tz=deps.settings.timezone,
+        channel_id=channel_id,
+        before=before,
     )
 
 
@@ -159,6 +171,7 @@ def post_summary(deps: Deps, client: WebClient, channel_id: str, summary: Summar
         logger.warning(
             "summary in %s: the heatmap could not be uploaded", channel_id, exc_info=True
         )
+    images += upload_outcome_charts(client, channel_id, ts, summary)  # outcomes (#13)
     return Posted(channel_id, ts, sent, images)
 
 
