@@ -21,6 +21,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from bot.config import ConfigError, load_storage_settings
 from bot.core.export import AnswererNames, export_csv, find_service
+from bot.core.outcome_export import export_outcomes_csv
 from bot.core.people import Directory
 from storage.db import make_engine, read_only_sessions
 from storage.export_queries import exportable_services, workspace_ids
@@ -51,6 +52,11 @@ def add_export_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
     parser.add_argument("--service", metavar="NAME", help="only this service (default: all)")
     parser.add_argument(
         "--history", action="store_true", help="every answer ever given, superseded ones too"
+    )
+    parser.add_argument(
+        "--outcomes",
+        action="store_true",
+        help="outcome measure readings instead of answers (one row per reading)",
     )
     parser.add_argument(
         "--team",
@@ -94,6 +100,14 @@ def _export(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[int, str]
         names = AnswererNames(_directory(env))
 
         def write(out: IO[bytes]) -> int:
+            if args.outcomes:  # outcomes (#13)
+                return export_outcomes_csv(
+                    out,
+                    sessions=sessions,
+                    team_id=team_id,
+                    service_ids=[service.id for service in services],
+                    names=names,
+                )
             return export_csv(
                 out,
                 sessions=sessions,

@@ -28,9 +28,11 @@ from bot.core.export import (
     parse_export_args,
     plan_export,
 )
+from bot.core.outcome_export import OUTCOMES_WORD
 from bot.core.text import safe
 from bot.deps import Deps
 from bot.slack.directory import ForgivingDirectory, SlackDirectory
+from bot.slack.outcome_export import handle_outcomes_export
 from bot.slack.router import CommandRequest, CommandRouter
 from storage.db import read_only_sessions
 from storage.export_queries import ExportChangedError, exportable_services
@@ -64,6 +66,9 @@ def register(app: App, deps: Deps, router: CommandRouter) -> None:
 
 def handle_export(request: CommandRequest) -> None:
     """Check what the person may export, build the CSV, DM it; every failure gets a sentence."""
+    if request.args[:1] and request.args[0].casefold() == OUTCOMES_WORD:  # outcomes (#13)
+        handle_outcomes_export(request)
+        return
     stage = "checking"
     try:
         plan = _plan(request)
