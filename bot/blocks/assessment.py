@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.blocks import ids
 from bot.blocks.kit import Block, actions, button, context, divider, header, section
+from bot.blocks.outcomes import measure_summary
 from bot.blocks.words import (
     mention,
     progress,
@@ -16,6 +17,7 @@ from bot.blocks.words import (
     when,
 )
 from bot.core.flow import Tally
+from bot.core.outcomes import MeasureView
 from bot.core.text import escape, safe
 from standards import Point
 from storage.models import Answer, Assessment, Rating
@@ -33,6 +35,8 @@ class CardView:
     answer: Answer | None
     previous: Answer | None
     came_back: bool = False
+    # Outcomes (#13): live measures linked to this point, evidence for whoever rates it.
+    measures: tuple[MeasureView, ...] = ()
 
 
 def card_value(assessment_id: int, point_number: int) -> str:
@@ -83,6 +87,9 @@ def build_card(view: CardView) -> tuple[str, list[Block]]:
         if view.point.evidence:
             examples = "; ".join(escape(item) for item in view.point.evidence[:3])
             blocks.append(context(f"Evidence could be: {examples}"))
+    if view.measures:
+        lines = "\n".join(f"• {measure_summary(m)}" for m in view.measures[:5])
+        blocks.append(section(f"*:dart: What the outcome measures say*\n{lines}"))
     if view.previous is not None:
         blocks.append(
             context(

@@ -20,6 +20,7 @@ from bot.deps import Deps
 from bot.slack.errors import SLACK_CALL_ERRORS, slack_error_code
 from storage.assessment_queries import current_answers, previous_completed
 from storage.models import Assessment, Card, Service
+from storage.outcome_queries import measures_for_service
 
 logger = logging.getLogger(__name__)
 
@@ -40,6 +41,8 @@ def card_view(deps: Deps, card_point: int, assessment: Assessment, service: Serv
         cards = session.scalars(
             select(Card).where(Card.assessment_id == assessment.id, Card.point_number == card_point)
         ).all()
+        measures = measures_for_service(session=session, service_id=service.id)
+    linked = tuple(m for m in measures if (assessment.standard_id, card_point) in m.points)
     standard = deps.catalogue.get(assessment.standard_id)
     point = None
     if standard is not None and any(p.number == card_point for p in standard.points):
@@ -54,6 +57,7 @@ def card_view(deps: Deps, card_point: int, assessment: Assessment, service: Serv
         answer=answers.get(card_point),
         previous=previous_answer,
         came_back=len(cards) > 1,
+        measures=linked,
     )
 
 
