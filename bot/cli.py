@@ -22,6 +22,13 @@ from standards import (
     load_catalogue,
     load_measure_templates,
 )
+from standards.stats import (
+    built_thing_words,
+    needs_phases,
+    standard_stats,
+    stats_table,
+    unmarked_repeats,
+)
 from storage.db import make_engine
 from storage.migrate import upgrade
 
@@ -64,6 +71,9 @@ def build_parser() -> argparse.ArgumentParser:
     standards_commands.add_parser("list", help="list loaded standards").set_defaults(
         handler=_standards_list
     )
+    standards_commands.add_parser(
+        "stats", help="questions per phase, outcomes and relational questions, per standard"
+    ).set_defaults(handler=_standards_stats)
     check = standards_commands.add_parser(
         "check", help="validate a standard file, or a measure template file in outcomes/"
     )
@@ -105,8 +115,9 @@ def _standards_list(_args: argparse.Namespace) -> int:
     for standard in catalogue:
         print(
             f"{standard.id:<12} {standard.point_count:>2} points  {standard.title} "
-            f"({standard.publisher}, {standard.version})"
+            f"({standard.publisher}, {standard.version}; {standard.licence})"
         )
+        print(f"{'':<12} {standard.attribution_line}")
     library = load_measure_templates(catalogue, settings.standards_dir)
     print("\nmeasure templates:")
     for template_set in library:
@@ -115,6 +126,23 @@ def _standards_list(_args: argparse.Namespace) -> int:
             f"{template_set.title} ({template_set.publisher}; {template_set.licence})"
         )
     return 0
+
+
+def _standards_stats(_args: argparse.Namespace) -> int:
+    settings = load_storage_settings()
+    catalogue = load_catalogue(settings.standards_dir)
+    print(stats_table([standard_stats(standard) for standard in catalogue]))
+    problems = [
+        f"{s.id} point {p.number}: asked in every phase but mentions "
+        f"{', '.join(built_thing_words(q.text))}: {q.text}"
+        for s in catalogue
+        for p in s.points
+        for q in p.questions
+        if needs_phases(q)
+    ] + unmarked_repeats(catalogue)
+    for problem in problems:
+        print(problem)
+    return 1 if problems else 0
 
 
 def _standards_check(args: argparse.Namespace) -> int:

@@ -5,9 +5,11 @@ layout can change without touching callers.
 """
 
 from standards.loader import (
+    OUTCOME_ABOUT,
     PHASES,
     TITLE_SOURCES,
     Catalogue,
+    Outcome,
     Point,
     Question,
     Standard,
@@ -21,6 +23,7 @@ from standards.measure_loader import (
     MeasureTemplateError,
     builtin_outcomes_dir,
     check_measure_file,
+    check_outcome_links,
     load_measure_templates,
 )
 from standards.measures import (
@@ -35,6 +38,7 @@ from standards.measures import (
 )
 
 __all__ = [
+    "OUTCOME_ABOUT",
     "PHASES",
     "SERVICE_TYPES",
     "TITLE_SOURCES",
@@ -45,6 +49,7 @@ __all__ = [
     "MeasureTemplate",
     "MeasureTemplateError",
     "MeasureTemplateSet",
+    "Outcome",
     "Point",
     "PointLink",
     "Question",
@@ -54,6 +59,7 @@ __all__ = [
     "builtin_outcomes_dir",
     "builtin_standards_dir",
     "check_measure_file",
+    "check_outcome_links",
     "check_standard_file",
     "load_catalogue",
     "load_measure_templates",

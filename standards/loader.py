@@ -12,13 +12,24 @@ from pathlib import Path
 
 import yaml
 
-from standards.model import PHASES, TITLE_SOURCES, Catalogue, Point, Question, Standard
+from standards.model import (
+    OUTCOME_ABOUT,
+    PHASES,
+    TITLE_SOURCES,
+    Catalogue,
+    Outcome,
+    Point,
+    Question,
+    Standard,
+)
 from standards.validation import validate
 
 __all__ = [
+    "OUTCOME_ABOUT",
     "PHASES",
     "TITLE_SOURCES",
     "Catalogue",
+    "Outcome",
     "Point",
     "Question",
     "Standard",

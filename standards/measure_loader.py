@@ -35,6 +35,7 @@ __all__ = [
     "MeasureTemplateError",
     "builtin_outcomes_dir",
     "check_measure_file",
+    "check_outcome_links",
     "load_measure_templates",
 ]
 
@@ -134,7 +135,39 @@ def load_measure_templates(catalogue: Catalogue, extra_dir: Path | None = None) 
     _check_unique_measure_ids(found, problems)
     if problems:
         raise MeasureTemplateError(problems)
-    return MeasureLibrary(tuple(template_set for _, template_set in found.values()))
+    library = MeasureLibrary(tuple(template_set for _, template_set in found.values()))
+    problems.extend(check_outcome_links(catalogue, library))
+    if problems:
+        raise MeasureTemplateError(problems)
+    return library
+
+
+def check_outcome_links(catalogue: Catalogue, library: MeasureLibrary) -> list[str]:
+    """List every standard outcome whose ``measure`` the library cannot back up.
+
+    A link must name a loaded template, and that template must list the point among
+    those it is evidence for, so the card and the summary agree on which readings belong
+    beside which point.
+    """
+    problems: list[str] = []
+    for standard in catalogue:
+        for point in standard.points:
+            for index, outcome in enumerate(point.outcomes, 1):
+                if outcome.measure is None:
+                    continue
+                where = f"standard {standard.id}: point {point.number}: outcome {index}: measure"
+                template = library.get(outcome.measure)
+                if template is None:
+                    problems.append(
+                        f"{where}: {outcome.measure!r} is not a loaded measure template"
+                    )
+                elif not template.is_evidence_for(standard.id, point.number):
+                    problems.append(
+                        f"{where}: {outcome.measure!r} does not list {standard.id} point "
+                        f"{point.number} among the points it is evidence for; add it to the "
+                        f"template's points in {template.set_id}"
+                    )
+    return problems
 
 
 def _load_dir(

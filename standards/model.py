@@ -12,18 +12,55 @@ from dataclasses import dataclass
 
 PHASES: tuple[str, ...] = ("discovery", "alpha", "beta", "live")
 TITLE_SOURCES: tuple[str, ...] = ("published", "paraphrase")
+OUTCOME_ABOUT: tuple[str, ...] = ("people", "organisation")
 
 
 @dataclass(frozen=True)
 class Question:
-    """A guidance question; ``phases`` is empty when it applies to every phase."""
+    """A guidance question; ``phases`` is empty when it applies to every phase.
+
+    ``relational`` marks a question written for care, support and casework services, so
+    the card can put it first for them. ``all_phases`` records that a question naming
+    something built or live is asked in every phase on purpose; ``shared`` that its
+    wording deliberately appears in more than one point or standard.
+    """
 
     text: str
     phases: frozenset[str]
+    relational: bool = False
+    all_phases: bool = False
+    shared: bool = False
 
     def applies_to(self, phase: str) -> bool:
         """Say whether to ask this question of a team in ``phase``."""
         return not self.phases or phase in self.phases
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """What would be true for people (or, plainly labelled, the organisation) if a point works.
+
+    An outcome either names a measure template (``measure``, checked against the loaded
+    templates) or says how you would measure it: ``source`` is where the figure comes
+    from and ``counts`` what is counted. A sentence nobody can measure is refused.
+    """
+
+    text: str
+    about: str
+    measure: str | None = None
+    source: str | None = None
+    counts: str | None = None
+
+    @property
+    def how(self) -> str:
+        """How to measure it in one line, for a card or a report; empty when linked."""
+        if self.measure is not None:
+            return ""
+        return f"Counts {_lower_first(self.counts or '')}; from {_lower_first(self.source or '')}"
+
+    @property
+    def about_people(self) -> bool:
+        return self.about == "people"
 
 
 @dataclass(frozen=True)
@@ -36,18 +73,32 @@ class Point:
     summary: str
     questions: tuple[Question, ...]
     evidence: tuple[str, ...]
-    outcomes: tuple[str, ...]
+    outcomes: tuple[Outcome, ...]
+    title_cy: str = ""
+    group: str = ""
 
-    def questions_for(self, phase: str) -> tuple[str, ...]:
+    def questions_for(self, phase: str, service_type: str | None = None) -> tuple[str, ...]:
         """Return only the questions worth asking at ``phase``.
 
         A live service asked about its discovery research, or a discovery team asked
         about uptime, loses trust in the tool; an unknown phase is a programming error,
-        so it raises ``ValueError`` rather than quietly returning nothing.
+        so it raises ``ValueError`` rather than quietly returning nothing. For a
+        ``relational`` service the questions written for care and casework come first.
         """
+        return tuple(q.text for q in self.phase_questions(phase, service_type))
+
+    def phase_questions(self, phase: str, service_type: str | None = None) -> tuple[Question, ...]:
+        """The questions for ``phase`` as objects, relational ones first where they fit."""
         if phase not in PHASES:
             raise ValueError(f"unknown phase {phase!r}; expected one of {', '.join(PHASES)}")
-        return tuple(q.text for q in self.questions if q.applies_to(phase))
+        asked = [q for q in self.questions if q.applies_to(phase)]
+        if service_type == "relational":
+            asked.sort(key=lambda q: not q.relational)  # stable: file order otherwise
+        return tuple(asked)
+
+    def measure_ids(self) -> tuple[str, ...]:
+        """The measure templates this point's outcomes link to, for the assessment card."""
+        return tuple(o.measure for o in self.outcomes if o.measure is not None)
 
 
 @dataclass(frozen=True)
@@ -63,6 +114,21 @@ class Standard:
     licence: str
     description: str
     points: tuple[Point, ...]
+    licence_url: str = ""
+    attribution: str = ""
+    title_cy: str = ""
+
+    @property
+    def attribution_line(self) -> str:
+        """One line naming the standard, its publisher and licence, for lists, exports and reports.
+
+        The Open Government Licence asks re-users to acknowledge the source and, where
+        possible, link to the licence; anything that names a standard can print this.
+        """
+        licence = self.licence_url or self.licence
+        if self.attribution:
+            return f"{self.attribution} Source: {self.source} Licence: {licence}"
+        return f"{self.title}, {self.publisher}. Source: {self.source} Licence: {licence}"
 
     def point(self, number: int) -> Point:
         """Find a point by its published number, which is how teams refer to points.
@@ -107,3 +173,7 @@ class Catalogue:
 
     def __len__(self) -> int:
         return len(self.standards)
+
+
+def _lower_first(text: str) -> str:
+    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text

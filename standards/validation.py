@@ -14,14 +14,16 @@ from collections.abc import Mapping
 
 import yaml
 
-from standards.model import PHASES, TITLE_SOURCES, Point, Question, Standard
+from standards.model import OUTCOME_ABOUT, PHASES, TITLE_SOURCES, Outcome, Point, Question, Standard
 
 MIN_POINTS = 1
 # Far above any real standard (the longest has 18 points) and keeps a one-block-per-point
 # overview inside Slack's limit of 50 blocks in a message.
 MAX_POINTS = 50
 MIN_QUESTIONS = 3
-MAX_QUESTIONS = 6
+# Room for three questions in every phase plus the ones written for relational services,
+# while one point's questions still read as one short Slack section.
+MAX_QUESTIONS = 8
 # Lists are bounded so that one point still reads as one short card in Slack.
 MAX_LIST_ITEMS = 10
 
@@ -37,11 +39,18 @@ _LIMITS: dict[str, int] = {
     "publisher": 150,
     "source": 500,
     "licence": 150,
+    "licence_url": 500,
+    "attribution": 400,
+    "title_cy": 150,
     "description": 600,
     "point title": 150,
     "summary": 600,
     "question": 300,
     "list item": 300,
+    "outcome source": 300,
+    "outcome counts": 300,
+    "measure": 60,
+    "group": 60,
 }
 
 _TOP_REQUIRED = (
@@ -52,13 +61,20 @@ _TOP_REQUIRED = (
     "publisher",
     "source",
     "licence",
+    "licence_url",
+    "attribution",
     "description",
     "points",
 )
+_TOP_OPTIONAL = ("title_cy",)
 _POINT_REQUIRED = ("number", "title", "summary", "questions", "evidence", "outcomes")
-_POINT_OPTIONAL = ("title_source",)
+_POINT_OPTIONAL = ("title_source", "title_cy", "group")
 _QUESTION_REQUIRED = ("text",)
-_QUESTION_OPTIONAL = ("phases",)
+_QUESTION_FLAGS = ("relational", "all_phases", "shared")
+_QUESTION_OPTIONAL = ("phases", *_QUESTION_FLAGS)
+_OUTCOME_REQUIRED = ("text", "about")
+_OUTCOME_OPTIONAL = ("measure", "source", "counts")
+_MEASURE_ID = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
 def validate(file: str, text: str, data: object) -> tuple[Standard | None, list[str]]:
@@ -202,7 +218,7 @@ class _Checker:
         if not isinstance(data, dict):
             self.add("top level", f"expected a mapping of standard fields, got {_describe(data)}")
             return None
-        self.keys(data, "", _TOP_REQUIRED)
+        self.keys(data, "", _TOP_REQUIRED, _TOP_OPTIONAL)
 
         def field(name: str, *, one_line: bool = True) -> str:
             if name not in data:
@@ -213,8 +229,9 @@ class _Checker:
         if standard_id and not _ID_PATTERN.match(standard_id):
             self.add("id", "use only lower-case letters, digits and hyphens (a-z, 0-9, -)")
         source = field("source")
-        if source and not re.match(r"^https?://[^\s/]+", source):
-            self.add("source", "must be a web address starting with https://")
+        for name, value in (("source", source), ("licence_url", field("licence_url"))):
+            if value and not re.match(r"^https?://[^\s/]+", value):
+                self.add(name, "must be a web address starting with https://")
         standard = Standard(
             id=standard_id,
             title=field("title"),
@@ -225,6 +242,9 @@ class _Checker:
             licence=field("licence"),
             description=field("description", one_line=False),
             points=self.points(data["points"]) if "points" in data else (),
+            licence_url=field("licence_url"),
+            attribution=field("attribution", one_line=False),
+            title_cy=field("title_cy"),
         )
         return None if self.problems else standard
 
@@ -288,9 +308,9 @@ class _Checker:
             evidence=self.text_list(item.get("evidence"), label, "evidence", "evidence")
             if "evidence" in item
             else (),
-            outcomes=self.text_list(item.get("outcomes"), label, "outcomes", "outcome")
-            if "outcomes" in item
-            else (),
+            outcomes=self.outcomes(item["outcomes"], label) if "outcomes" in item else (),
+            title_cy=field("title_cy", _LIMITS["title_cy"], one_line=True),
+            group=field("group", _LIMITS["group"], one_line=True),
         )
         return point if _point_number(item) is not None else None
 
@@ -308,7 +328,13 @@ class _Checker:
                 if "text" in item:
                     text = self.text(item["text"], f"{where}: text", _LIMITS["question"])
                 phases = self.phases(item["phases"], where) if "phases" in item else frozenset()
-                built.append(Question(text, phases))
+                flags = {name: self.flag(item, where, name) for name in _QUESTION_FLAGS}
+                if flags["all_phases"] and "phases" in item:
+                    self.add(
+                        f"{where}: all_phases",
+                        "says every phase, but phases lists some; keep one or the other",
+                    )
+                built.append(Question(text, phases, **flags))
             else:
                 self.add(
                     where,
@@ -316,6 +342,69 @@ class _Checker:
                 )
         self.repeats([q.text for q in built], label, "question")
         return tuple(built)
+
+    def flag(self, item: Mapping[object, object], where: str, name: str) -> bool:
+        value = item.get(name, False)
+        if not isinstance(value, bool):
+            self.add(f"{where}: {name}", f"expected true or false, got {_describe(value)}")
+            return False
+        return value
+
+    def outcomes(self, value: object, label: str) -> tuple[Outcome, ...]:
+        items = self.items(value, f"{label}: outcomes", 1, MAX_LIST_ITEMS, "items")
+        built: list[Outcome] = []
+        for index, item in enumerate(items, 1):
+            outcome = self.outcome(item, f"{label}: outcome {index}")
+            if outcome is not None:
+                built.append(outcome)
+        self.repeats([o.text for o in built], label, "outcome")
+        return tuple(built)
+
+    def outcome(self, item: object, where: str) -> Outcome | None:
+        if not isinstance(item, dict):
+            self.add(
+                where,
+                "expected a mapping with text, about, and either measure or source and "
+                f"counts, got {_describe(item)}",
+            )
+            return None
+        self.keys(item, where, _OUTCOME_REQUIRED, _OUTCOME_OPTIONAL)
+
+        def field(name: str, limit: int) -> str | None:
+            if name not in item:
+                return None
+            return self.text(item[name], f"{where}: {name}", limit, one_line=name == "measure")
+
+        text = field("text", _LIMITS["list item"]) or ""
+        about = item.get("about")
+        if "about" in item and about not in OUTCOME_ABOUT:
+            self.add(
+                f"{where}: about", f"expected {' or '.join(OUTCOME_ABOUT)}, got {_describe(about)}"
+            )
+        measure = field("measure", _LIMITS["measure"])
+        if measure and not _MEASURE_ID.match(measure):
+            self.add(
+                f"{where}: measure",
+                "expected a measure template id such as govuk-kpi-completion-rate",
+            )
+        source = field("source", _LIMITS["outcome source"])
+        counts = field("counts", _LIMITS["outcome counts"])
+        if measure is not None and (source is not None or counts is not None):
+            self.add(
+                where,
+                "names a measure and also says how to measure it; the template already says "
+                "where the figure comes from, so keep one or the other",
+            )
+        elif measure is None and (source is None or counts is None):
+            missing = " and ".join(
+                n for n, v in (("source", source), ("counts", counts)) if v is None
+            )
+            self.add(
+                where,
+                "needs a measure (a template id), or a source and counts saying how you would "
+                f"measure it; {missing} missing",
+            )
+        return Outcome(text, str(about), measure, source, counts)
 
     def phases(self, value: object, where: str) -> frozenset[str]:
         where = f"{where}: phases"

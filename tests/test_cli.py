@@ -37,10 +37,44 @@ def test_standards_list(
     monkeypatch.delenv("ASSESSBOT_STANDARDS_DIR", raising=False)
     assert main(["standards", "list"]) == 0
     out = capsys.readouterr().out
-    for standard_id, points in (("lgdss", 15), ("govuk-2019", 14), ("gds-2015", 18), ("nhs", 17)):
+    shown = {
+        "lgdss": (15, "LocalGov Digital"),
+        "govuk-2019": (14, "Government Digital Service"),
+        "gds-2015": (18, "Government Digital Service"),
+        "nhs": (17, "NHS England"),
+        "wales-dss": (12, "Centre for Digital Public Services"),
+    }
+    lines = out.splitlines()
+    for standard_id, (points, publisher) in shown.items():
         assert any(
-            line.startswith(standard_id) and f"{points} points" in line for line in out.splitlines()
+            line.startswith(f"{standard_id} ")
+            and f"{points} points" in line
+            and publisher in line
+            and "Open Government Licence v3.0" in line
+            for line in lines
         ), out
+    attribution = [line.strip() for line in lines if "Contains public sector information" in line]
+    assert len(attribution) == 4  # the Welsh standard words its attribution itself
+    assert all(
+        "nationalarchives.gov.uk/doc/open-government-licence/version/3/" in a for a in attribution
+    )
+    assert any("Standard titles in English and Welsh" in line for line in lines)
+
+
+def test_standards_stats_prints_the_review_table(
+    capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ASSESSBOT_STANDARDS_DIR", raising=False)
+    assert main(["standards", "stats"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0].startswith("| standard | points | questions | discovery |")
+    assert [line.split(" | ")[0] for line in lines[2:]] == [
+        "| gds-2015",
+        "| govuk-2019",
+        "| lgdss",
+        "| nhs",
+        "| wales-dss",
+    ]
 
 
 def test_standards_list_shows_the_measure_template_sets(

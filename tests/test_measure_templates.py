@@ -20,11 +20,15 @@ from standards import (
     Frequency,
     MeasureLibrary,
     MeasureTemplateError,
+    Outcome,
+    Point,
     PointLink,
+    Standard,
     StandardFileError,
     Unit,
     builtin_outcomes_dir,
     check_measure_file,
+    check_outcome_links,
     load_catalogue,
     load_measure_templates,
 )
@@ -311,17 +315,68 @@ def test_a_valid_council_file_is_added_after_the_shipped_sets(
     assert ours.points == (PointLink("lgdss", 1), PointLink("lgdss", 13))
 
 
-def test_a_council_set_with_a_shipped_id_replaces_it(tmp_path: Path, catalogue: Catalogue) -> None:
+def test_a_council_set_with_a_shipped_id_replaces_it(
+    tmp_path: Path, catalogue: Catalogue, library: MeasureLibrary
+) -> None:
+    # A local edition of the KPIs keeps the ids the standards link to and adds its own.
+    (tmp_path / "outcomes").mkdir()
+    kpis = library.get_set("govuk-kpis")
+    assert kpis is not None
+    data = yaml.safe_load((builtin_outcomes_dir() / "govuk-kpis.yml").read_text("utf-8"))
+    data["title"] = "Anytown's edition of the KPIs"
+    data["measures"].append(copy.deepcopy(VALID["measures"][0]))
+    write(tmp_path / "outcomes", data)
+    local = load_measure_templates(catalogue, tmp_path)
+    assert tuple(s.id for s in local) == SHIPPED_SETS
+    replaced = local.get_set("govuk-kpis")
+    assert replaced is not None
+    assert replaced.title == "Anytown's edition of the KPIs"
+    assert [t.id for t in replaced.measures] == [*(t.id for t in kpis.measures), "anytown-rehoused"]
+
+
+def test_a_council_set_that_drops_a_linked_measure_names_every_broken_link(
+    tmp_path: Path, catalogue: Catalogue
+) -> None:
     (tmp_path / "outcomes").mkdir()
     data = copy.deepcopy(VALID)
     data["id"] = "govuk-kpis"
     write(tmp_path / "outcomes", data)
-    library = load_measure_templates(catalogue, tmp_path)
-    assert tuple(s.id for s in library) == SHIPPED_SETS
-    kpis = library.get_set("govuk-kpis")
-    assert kpis is not None
-    assert [t.id for t in kpis.measures] == ["anytown-rehoused"]
-    assert library.get("govuk-kpi-completion-rate") is None
+    with pytest.raises(MeasureTemplateError) as caught:
+        load_measure_templates(catalogue, tmp_path)
+    linked = [
+        (s.id, p.number, i)
+        for s in catalogue
+        for p in s.points
+        for i, o in enumerate(p.outcomes, 1)
+        if o.measure and o.measure.startswith("govuk-kpi-")
+    ]
+    assert len(caught.value.problems) == len(linked)
+    assert (
+        "standard lgdss: point 4: outcome 2: measure: 'govuk-kpi-completion-rate' is not a "
+        "loaded measure template"
+    ) in caught.value.problems
+
+
+def test_a_link_to_a_template_that_does_not_name_the_point_is_an_error(
+    library: MeasureLibrary,
+) -> None:
+    point = Point(
+        number=15,
+        title="Test with senior manager",
+        title_source="published",
+        summary="s",
+        questions=(),
+        evidence=(),
+        outcomes=(Outcome("Children wait less", "people", "adoption-a1-care-to-adoptive-family"),),
+    )
+    lgdss = load_catalogue().get("lgdss")
+    assert lgdss is not None
+    edited = Standard(**{**lgdss.__dict__, "points": (*lgdss.points[:14], point)})
+    assert check_outcome_links(Catalogue((edited,)), library) == [
+        "standard lgdss: point 15: outcome 1: measure: 'adoption-a1-care-to-adoptive-family' "
+        "does not list lgdss point 15 among the points it is evidence for; add it to the "
+        "template's points in adoption-scorecard"
+    ]
 
 
 def test_a_council_measure_reusing_a_shipped_id_is_an_error(
