@@ -92,7 +92,11 @@ def test_outcomes_end_to_end(
     app.driver.command("start Home care", user=OWNER, channel=CHANNEL)
     card = newest_card(app)
     assert "Point 1" in card["text"]
-    assert "Days from referral to first visit" in str(card["blocks"])  # readings on the card
+    shown = str(card["blocks"])
+    assert "Days from referral to first visit" in shown  # its readings against target
+    assert "15 days for December 2025 · ✗ off target (at most 10 days)" in shown
+    # A relational service meets the questions written for care and casework first.
+    assert shown.index("For people in care") < shown.index("How do people who use the service")
     app.driver.click("Met", user=OWNER, in_message=(CHANNEL, card["ts"]))
 
     # Not before the due day; then exactly one nudge per owner with two processes ticking.

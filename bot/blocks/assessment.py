@@ -37,6 +37,7 @@ class CardView:
     came_back: bool = False
     # Outcomes (#13): live measures linked to this point, evidence for whoever rates it.
     measures: tuple[MeasureView, ...] = ()
+    service_type: str = "transactional"  # relational services see relational questions first
 
 
 def card_value(assessment_id: int, point_number: int) -> str:
@@ -80,7 +81,7 @@ def build_card(view: CardView) -> tuple[str, list[Block]]:
         blocks.append(context(":leftwards_arrow_with_hook: Skipped earlier — back for an answer."))
     if view.point is not None:
         blocks.append(section(escape(view.point.summary)))
-        questions = view.point.questions_for(assessment.phase)
+        questions = view.point.questions_for(assessment.phase, view.service_type)
         if questions:
             lines = "\n".join(f"• {escape(question)}" for question in questions)
             blocks.append(section(f"*Questions for the {assessment.phase} phase*\n{lines}"))

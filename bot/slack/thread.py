@@ -58,6 +58,7 @@ def card_view(deps: Deps, card_point: int, assessment: Assessment, service: Serv
         previous=previous_answer,
         came_back=len(cards) > 1,
         measures=linked,
+        service_type=service.service_type,
     )
 
 
