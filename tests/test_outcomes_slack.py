@@ -208,6 +208,12 @@ def test_only_owners_and_admins_change_measures(slack_app_each_db: RunningApp) -
     assert "only the owners" in last_reply(app)
     with app.deps.sessions() as session:
         assert session.scalars(select(Measure)).one().retired_at is None
+    app.driver.command("export outcomes", user=OUTSIDER, channel=CHANNEL)
+    assert "don't own any services" in last_reply(app)
+    app.driver.command("export outcomes all", user=OWNER, channel=CHANNEL)
+    assert "Only admins can export every service" in last_reply(app)
+    app.driver.command("export outcomes Home care", user=OWNER, channel=CHANNEL)
+    assert "No readings to export yet" in last_reply(app)
 
 
 def test_edit_and_retire_keep_history(slack_app_each_db: RunningApp) -> None:
