@@ -224,12 +224,11 @@ def measures_for_service(
     return found.get(service_id, [])
 
 
-def measures_for_services(
-    *, session: Session, service_ids: Collection[int]
-) -> dict[int, list[MeasureView]]:
-    if not service_ids:
-        return {}
-    return load_measures(session=session, where=[Service.id.in_(set(service_ids))])
+def measures_in_workspace(*, session: Session, team_id: str) -> dict[int, list[MeasureView]]:
+    """Every live service's live measures (Home): filtered by workspace, not a list of ids."""
+    return load_measures(
+        session=session, where=[Service.team_id == team_id, Service.archived_at.is_(None)]
+    )
 
 
 def measure_view(

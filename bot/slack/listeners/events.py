@@ -16,7 +16,7 @@ from bot.deps import Deps
 from bot.slack.after_ack import later
 from bot.slack.router import CommandRouter
 from storage.event_queries import first_delivery
-from storage.outcome_queries import measures_for_services
+from storage.outcome_queries import measures_in_workspace
 from storage.service_queries import services_in_workspace
 
 logger = logging.getLogger(__name__)
@@ -59,7 +59,7 @@ def publish_home(deps: Deps, client: WebClient, *, team_id: str, user_id: str) -
     with deps.sessions() as session:
         services = services_in_workspace(team_id=team_id, session=session)
         lines = service_lines(services, catalogue=deps.catalogue, session=session)
-        measures = measures_for_services(session=session, service_ids=[s.id for s in services])
+        measures = measures_in_workspace(session=session, team_id=team_id)
     outcomes = {service_id: measure_lines(views) for service_id, views in measures.items()}
     mine = [line for line in lines if user_id in line.service.owner_ids]
     others = [line for line in lines if user_id not in line.service.owner_ids]
