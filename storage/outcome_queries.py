@@ -9,7 +9,7 @@ summary at 5,000 services makes the same round trips as at five. Nothing here co
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
