@@ -1,24 +1,24 @@
 """Outcome measures and their readings: saving them, and loading them in a fixed number of queries.
 
 Readings are append-only. A correction is a new row for the same period, and the newest row
-(highest id) of a period wins everywhere: `winners` in `bot.core.outcomes` for a measure's
-history, `_winning_ids` here for portfolio loads. Loading many services' measures costs three
+(highest id) of a period wins everywhere (`_winning_ids`; `bot.core.outcomes.winners` for
+readings already in memory). Loading many services' measures costs three
 statements (measures, their points, their readings) however many services there are, so the
 summary at 5,000 services makes the same round trips as at five. Nothing here commits.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Select, func, select
-from sqlalchemy.orm import Session, lazyload
+from sqlalchemy import ColumnElement, Select, String, func, select, type_coerce
+from sqlalchemy.orm import Session
 
 from bot.core.outcome_values import from_text, to_text
-from bot.core.outcomes import MeasureView, ReadingView, winners
+from bot.core.outcomes import MeasureView, ReadingView
 from bot.core.periods import Period
 from storage.models import ClaimStatus, Measure, MeasurePoint, Reading, Service, SummaryPost
 from storage.summary_queries import _counted_services
@@ -143,8 +143,9 @@ def load_measures(
 ) -> dict[int, list[MeasureView]]:
     """Measures of the services matching `where`, by service id, each with its winning readings.
 
-    Three statements at any size. `last_periods` keeps only each measure's newest periods (the
-    summary needs a few, not years of history).
+    Three statements at any size, reading plain columns (no ORM objects: a portfolio has tens of
+    thousands of readings). `last_periods` keeps only each measure's newest periods: lists,
+    nudges and the summary need the latest two or three, not years of history.
     """
     conditions = [*where]
     if not include_retired:
@@ -152,17 +153,25 @@ def load_measures(
     measure_ids = (
         select(Measure.id).join(Service, Service.id == Measure.service_id).where(*conditions)
     )
-    rows = (
-        session.execute(
-            select(Measure)
-            .join(Service, Service.id == Measure.service_id)
-            .where(*conditions)
-            .order_by(Measure.service_id, Measure.id)
-            .options(lazyload(Measure.points))  # loaded below in one statement, not in batches
+    rows = session.execute(
+        select(
+            Measure.id,
+            Measure.service_id,
+            Measure.name,
+            Measure.counts,
+            Measure.unit,
+            Measure.better_when,
+            Measure.target,
+            Measure.frequency,
+            Measure.source,
+            Measure.template_id,
+            Measure.created_at,
+            Measure.retired_at,
         )
-        .scalars()
-        .all()
-    )
+        .join(Service, Service.id == Measure.service_id)
+        .where(*conditions)
+        .order_by(Measure.service_id, Measure.id)
+    ).all()
     points: dict[int, list[tuple[str, int]]] = {}
     for measure_id, standard_id, number in session.execute(
         select(MeasurePoint.measure_id, MeasurePoint.standard_id, MeasurePoint.point_number)
@@ -170,7 +179,34 @@ def load_measures(
         .order_by(MeasurePoint.measure_id, MeasurePoint.standard_id, MeasurePoint.point_number)
     ):
         points.setdefault(measure_id, []).append((standard_id, number))
-    readings: dict[int, list[ReadingView]] = {}
+    readings = _readings(session, measure_ids, last_periods)
+    result: dict[int, list[MeasureView]] = {}
+    for row in rows:
+        result.setdefault(row.service_id, []).append(
+            MeasureView(
+                id=row.id,
+                service_id=row.service_id,
+                name=row.name,
+                counts=row.counts,
+                unit=row.unit,
+                better_when=row.better_when,
+                target=None if row.target is None else from_text(row.target),
+                frequency=row.frequency,
+                source=row.source,
+                template_id=row.template_id,
+                created_at=row.created_at,
+                points=tuple(points.get(row.id, ())),
+                retired=row.retired_at is not None,
+                readings=tuple(readings.get(row.id, ())),
+            )
+        )
+    return result
+
+
+def _readings(
+    session: Session, measure_ids: Select[int], last_periods: int | None
+) -> dict[int, list[ReadingView]]:
+    """Each measure's winning reading per period, oldest period first (one statement)."""
     winning = _winning_ids(measure_ids)
     if last_periods is not None:
         ranked = (
@@ -184,35 +220,46 @@ def load_measures(
             .subquery()
         )
         winning = select(ranked.c.id).where(ranked.c.rank <= last_periods)
-    for row in session.execute(
+    # Periods repeat across thousands of readings: each distinct (start, end) is parsed once.
+    # The dates come back raw (ISO text on SQLite, dates on PostgreSQL) rather than through
+    # SQLAlchemy's per-row date parsing, which was a third of a 5,000-service load.
+    periods: dict[tuple[object, object], Period] = {}
+    readings: dict[int, list[ReadingView]] = {}
+    for rid, measure_id, start, end, value, note, by, at in session.execute(
         select(
             Reading.id,
             Reading.measure_id,
-            Reading.period_start,
-            Reading.period_end,
+            type_coerce(Reading.period_start, String),
+            type_coerce(Reading.period_end, String),
             Reading.value,
             Reading.note,
             Reading.recorded_by,
             Reading.recorded_at,
-        ).where(Reading.id.in_(winning))
+        )
+        .where(Reading.id.in_(winning))
+        .order_by(Reading.measure_id, Reading.period_start)
     ):
-        readings.setdefault(row.measure_id, []).append(
-            ReadingView(
-                id=row.id,
-                measure_id=row.measure_id,
-                period=Period(row.period_start, row.period_end),
-                value=from_text(row.value),
-                note=row.note,
-                recorded_by=row.recorded_by,
-                recorded_at=row.recorded_at,
-            )
+        period = periods.get((start, end))
+        if period is None:
+            period = periods[(start, end)] = Period(_day(start), _day(end))
+        readings.setdefault(measure_id, []).append(
+            ReadingView(rid, measure_id, period, Decimal(value), note, by, at)
         )
-    result: dict[int, list[MeasureView]] = {}
-    for measure in rows:
-        result.setdefault(measure.service_id, []).append(
-            measure_view(measure, points.get(measure.id, []), readings.get(measure.id, []))
-        )
-    return result
+    return readings
+
+
+def _day(raw: object) -> date:
+    return raw if isinstance(raw, date) else date.fromisoformat(str(raw))
+
+
+def reading_histories(
+    *, session: Session, measure_ids: Collection[int], last_periods: int
+) -> dict[int, tuple[ReadingView, ...]]:
+    """A few measures' longer histories (the summary's charts), in one statement."""
+    if not measure_ids:
+        return {}
+    ids = select(Measure.id).where(Measure.id.in_(set(measure_ids)))
+    return {k: tuple(v) for k, v in _readings(session, ids, last_periods).items()}
 
 
 def measures_for_service(
@@ -227,39 +274,10 @@ def measures_for_service(
 def measures_in_workspace(*, session: Session, team_id: str) -> dict[int, list[MeasureView]]:
     """Every live service's live measures (Home): filtered by workspace, not a list of ids."""
     return load_measures(
-        session=session, where=[Service.team_id == team_id, Service.archived_at.is_(None)]
+        session=session,
+        where=[Service.team_id == team_id, Service.archived_at.is_(None)],
+        last_periods=2,  # the latest reading and the one its trend is against
     )
-
-
-def measure_view(
-    measure: Measure, points: Sequence[tuple[str, int]], readings: Sequence[ReadingView]
-) -> MeasureView:
-    return MeasureView(
-        id=measure.id,
-        service_id=measure.service_id,
-        name=measure.name,
-        counts=measure.counts,
-        unit=measure.unit,
-        better_when=measure.better_when,
-        target=None if measure.target is None else from_text(measure.target),
-        frequency=measure.frequency,
-        source=measure.source,
-        template_id=measure.template_id,
-        created_at=measure.created_at,
-        points=tuple(points),
-        retired=measure.retired_at is not None,
-        readings=winners(readings),
-    )
-
-
-def latest_reading(*, session: Session, measure_id: int, period_start: date) -> Reading | None:
-    """The reading that stands for the period now (to ask "correct it?")."""
-    return session.scalars(
-        select(Reading)
-        .where(Reading.measure_id == measure_id, Reading.period_start == period_start)
-        .order_by(Reading.id.desc())
-        .limit(1)
-    ).first()
 
 
 def last_summary_sent_at(

@@ -32,12 +32,17 @@ from bot.core.outcomes import (
 )
 from bot.core.periods import Period, local_today
 from bot.core.summary import MET, ServiceRecord, Summary
-from storage.outcome_queries import last_summary_sent_at, load_portfolio_outcomes
+from storage.outcome_queries import (
+    last_summary_sent_at,
+    load_portfolio_outcomes,
+    reading_histories,
+)
 
 MOVERS = 5
 CHARTS = 6
 LISTED = 10
-SUMMARY_PERIODS = 8  # readings per measure the summary loads: enough for a small chart
+RECENT_PERIODS = 3  # what the figures need: the latest readings, the one before, the due one
+SUMMARY_PERIODS = 8  # the charted measures' history
 
 
 @dataclass(frozen=True)
@@ -195,7 +200,7 @@ def attach_outcomes(
 ) -> Summary:
     """The summary with its Outcomes section, loaded in a fixed number of statements."""
     types, measures = load_portfolio_outcomes(
-        session=session, team_id=summary.team_id, phases=phases, last_periods=SUMMARY_PERIODS
+        session=session, team_id=summary.team_id, phases=phases, last_periods=RECENT_PERIODS
     )
     since = last_summary_sent_at(
         session=session, team_id=summary.team_id, channel_id=channel_id, before=before
@@ -210,4 +215,16 @@ def attach_outcomes(
         since=since,
         created_on=created,
     )
-    return replace(summary, outcomes=section)
+    # The few charted measures get their longer history: one more statement at any size.
+    histories = reading_histories(
+        session=session,
+        measure_ids=[item.measure.id for item in section.charts],
+        last_periods=SUMMARY_PERIODS,
+    )
+    charts = tuple(
+        replace(item, measure=replace(item.measure, readings=histories[item.measure.id]))
+        if item.measure.id in histories
+        else item
+        for item in section.charts
+    )
+    return replace(summary, outcomes=replace(section, charts=charts))

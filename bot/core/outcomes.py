@@ -13,6 +13,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
+from typing import NamedTuple
 
 from bot.core.outcome_values import HIGHER, LOWER, show, show_change
 from bot.core.periods import Period, last_completed, reading_due_on
@@ -20,8 +21,9 @@ from bot.core.periods import Period, last_completed, reading_due_on
 UP, DOWN, SAME = "▲", "▼", "■"
 
 
-@dataclass(frozen=True)
-class ReadingView:
+class ReadingView(NamedTuple):
+    """A reading as loaded (a named tuple: portfolios load tens of thousands at once)."""
+
     id: int
     measure_id: int
     period: Period

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot.core.working_hours import is_working_day
@@ -75,6 +76,7 @@ def local_today(now: datetime, tz: ZoneInfo) -> date:
     return now.astimezone(tz).date()
 
 
+@lru_cache(maxsize=4096)
 def last_completed(today: date, frequency: str) -> Period:
     """The latest period that has ended before `today`."""
     return previous_period(period_containing(today, frequency), frequency)
@@ -103,6 +105,7 @@ def add_working_days(day: date, count: int, subdivision: str) -> date:
     return day
 
 
+@lru_cache(maxsize=4096)
 def reading_due_on(period: Period, subdivision: str) -> date:
     """When a reading for `period` is first chased: 5 working days after it ends."""
     return add_working_days(period.end, DUE_AFTER_WORKING_DAYS, subdivision)

@@ -14,7 +14,7 @@ Only owners are nudged; the team channel is not told about readings.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from bot.core.outcome_values import show
@@ -120,14 +120,13 @@ def plan_reading_nudges(
 
 def _possible_keys(candidate: ReadingsOwed, now: datetime, hours: WorkingHours) -> list[NudgeKey]:
     """Every key an owner anywhere (UTC−12 to UTC+14) could be due right now."""
-    keys = []
+    keys: list[NudgeKey] = []
     for day in _days_someone_is_at_work(now):
-        if not is_working_day(day, hours.subdivision):
+        if not is_working_day(day, hours.subdivision) or not candidate.service.owner_ids:
             continue
-        for owner in candidate.service.owner_ids:
-            key = current_key(candidate, day, hours.subdivision, owner)
-            if key is not None:
-                keys.append(key)
+        key = current_key(candidate, day, hours.subdivision, "")
+        if key is not None:
+            keys.extend(replace(key, recipient=owner) for owner in candidate.service.owner_ids)
     return keys
 
 
