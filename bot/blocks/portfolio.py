@@ -24,7 +24,7 @@ from bot.blocks.words import day, mention, progress, rating_icon, rating_label, 
 from bot.core.flow import Tally
 from bot.core.overview import ServiceLine
 from bot.core.text import escape, safe
-from storage.models import Answer
+from storage.models import Answer, Service, ServiceType
 from storage.reminder_queries import SnoozeView
 
 STATUS_MENU = (("Met", "met"), ("Partly met", "partly_met"), ("Not met", "not_met"))
@@ -33,9 +33,14 @@ STATUS_MENU = (("Met", "met"), ("Partly met", "partly_met"), ("Not met", "not_me
 def service_line(line: ServiceLine, today: date) -> str:
     return (
         f"*{safe(line.service.name, 80)}* · {escape(line.standard_short)} · "
-        f"{line.service.phase.capitalize()} · {line.service.service_type.capitalize()} · "
+        f"{line.service.phase.capitalize()} · {_type(line.service).capitalize()} · "
         f"{progress_and_due(line, today)}"
     )
+
+
+def _type(service: Service) -> str:
+    """A service not yet flushed has no type set; the column's default is what it will get."""
+    return service.service_type or ServiceType.TRANSACTIONAL.value
 
 
 def progress_and_due(line: ServiceLine, today: date) -> str:
@@ -73,7 +78,7 @@ def build_status(
     owners = ", ".join(mention(owner) for owner in service.owner_ids) or "nobody"
     facts = [
         f"{escape(line.standard_short)} · {service.phase.capitalize()} phase · "
-        f"{service.service_type} service · owners: {owners}",
+        f"{_type(service)} service · owners: {owners}",
         progress_and_due(line, today),
     ]
     if snooze is not None and snooze.until > now:
