@@ -7,7 +7,6 @@ Everyone may view measures; owners and admins add, edit, retire and record.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Callable
 from datetime import date
@@ -15,19 +14,16 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
 from bot.blocks import outcome_ids as oid
 from bot.blocks.outcomes import build_measure_modal, build_measures_list, build_record_modal
-from bot.core.outcome_actions import save_measure, save_readings
-from bot.core.outcome_forms import MeasureForm
-from bot.core.outcome_values import show
 from bot.core.periods import local_today
 from bot.core.text import escape, safe
 from bot.deps import Deps
-from bot.slack import view_state
-from bot.slack.after_ack import later
 from bot.slack.directory import SlackDirectory
-from bot.slack.errors import COULD_NOT_SAVE, DATABASE_ERRORS, tell_user_on_failure
+from bot.slack.errors import tell_user_on_failure
+from bot.slack.listeners.outcome_modals import save_measure_from_view, save_readings_from_view
 from bot.slack.lookup import may_manage, named_service, refusal_text
 from bot.slack.router import CommandRequest, CommandRouter
 from storage.models import Measure, Service
@@ -74,15 +70,15 @@ def register(app: App, deps: Deps, router: CommandRouter) -> None:
 
     @app.view(oid.MEASURE_NEW_VIEW)
     def on_measure_new(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        _save_measure(deps, ack, body, client, editing=False)
+        save_measure_from_view(deps, ack, body, client, editing=False)
 
     @app.view(oid.MEASURE_EDIT_VIEW)
     def on_measure_edit(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        _save_measure(deps, ack, body, client, editing=True)
+        save_measure_from_view(deps, ack, body, client, editing=True)
 
     @app.view(oid.RECORD_VIEW)
     def on_record_submitted(ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-        _save_readings(deps, ack, body, client)
+        save_readings_from_view(deps, ack, body, client)
 
 
 def _teller(respond: Respond) -> Callable[[str], None]:
@@ -132,7 +128,7 @@ def _no_measures_text(args: list[str]) -> str:
     return f"{name} has no outcome measures to record yet: `/assess measures {name}` adds one."
 
 
-def _record_view(deps: Deps, session: Any, service: Service) -> dict[str, Any] | None:
+def _record_view(deps: Deps, session: Session, service: Service) -> dict[str, Any] | None:
     measures = measures_for_service(session=session, service_id=service.id)
     if not measures:
         return None
@@ -215,174 +211,7 @@ def _menu(deps: Deps, body: dict[str, Any], client: WebClient, tell: Callable[[s
     )
 
 
-def _service_of(session: Any, measure: Measure | None, team_id: str) -> Service | None:
+def _service_of(session: Session, measure: Measure | None, team_id: str) -> Service | None:
     if measure is None:
         return None
     return service_by_id(measure.service_id, team_id=team_id, session=session)
-
-
-# --- modals --------------------------------------------------------------------------------
-
-
-def _metadata(view: dict[str, Any]) -> dict[str, Any]:
-    try:
-        data = json.loads(view.get("private_metadata") or "{}")
-    except ValueError:
-        return {}
-    return data if isinstance(data, dict) else {}
-
-
-def _selected_values(view: dict[str, Any], block_id: str) -> tuple[str, ...]:
-    block = view.get("state", {}).get("values", {}).get(block_id) or {}
-    element: dict[str, Any] = next(iter(block.values()), {}) if isinstance(block, dict) else {}
-    return tuple(str(o.get("value", "")) for o in element.get("selected_options") or [])
-
-
-def measure_form_from_view(view: dict[str, Any]) -> MeasureForm:
-    return MeasureForm(
-        template_id=view_state.selected_value(view, "template"),
-        name=view_state.text_value(view, "name"),
-        counts=view_state.text_value(view, "counts"),
-        unit=view_state.selected_value(view, "unit"),
-        better_when=view_state.selected_value(view, "better_when"),
-        target=view_state.text_value(view, "target"),
-        frequency=view_state.selected_value(view, "frequency"),
-        source=view_state.text_value(view, "source"),
-        points=_selected_values(view, "points"),
-    )
-
-
-def _save_measure(
-    deps: Deps, ack: Ack, body: dict[str, Any], client: WebClient, *, editing: bool
-) -> None:
-    view = body["view"]
-    team_id, user_id = body["team"]["id"], body["user"]["id"]
-    meta = _metadata(view)
-    form = measure_form_from_view(view)
-    # Who may act is Slack's to say: ask before the transaction opens.
-    with deps.sessions() as session:
-        measure = None
-        if editing:
-            measure = find_measure(
-                session=session, measure_id=int(meta.get("measure_id") or 0), team_id=team_id
-            )
-            service_id = measure.service_id if measure is not None else 0
-        else:
-            service_id = int(meta.get("service_id") or 0)
-        service = service_by_id(service_id, team_id=team_id, session=session)
-        allowed = service is not None and may_manage(
-            SlackDirectory(client), user_id, service, deps.settings.admins
-        )
-    if service is None or not allowed or (editing and measure is None):
-        ack(response_action="errors", errors={"name": "You can't change this service's measures."})
-        return
-    try:
-        with deps.sessions.begin() as session:
-            current = service_by_id(service.id, team_id=team_id, session=session)
-            row = (
-                find_measure(session=session, measure_id=measure.id, team_id=team_id)
-                if measure is not None
-                else None
-            )
-            if current is None:
-                ack(response_action="errors", errors={"name": "That service has gone."})
-                return
-            saved = save_measure(
-                form,
-                session=session,
-                service=current,
-                catalogue=deps.catalogue,
-                library=deps.measures,
-                user_id=user_id,
-                now=deps.clock(),
-                editing=row,
-            )
-            if isinstance(saved, dict):
-                ack(response_action="errors", errors=saved)
-                return
-            name, channel = saved.name, current.team_channel_id
-            service_name = current.name
-    except DATABASE_ERRORS:
-        logger.warning("could not save a measure", exc_info=True)
-        ack(response_action="errors", errors={"name": COULD_NOT_SAVE})
-        return
-    ack()
-    verb = "updated" if editing else "added"
-    text = (
-        f":bar_chart: <@{user_id}> {verb} the outcome measure *{safe(name, 150)}* for "
-        f"*{safe(service_name, 80)}*. `/assess measures {escape(service_name)}` lists them."
-    )
-    later(
-        deps,
-        f"announcing a measure in {channel}",
-        lambda: client.chat_postMessage(channel=channel, text=text),
-    )
-
-
-def _save_readings(deps: Deps, ack: Ack, body: dict[str, Any], client: WebClient) -> None:
-    view = body["view"]
-    team_id, user_id = body["team"]["id"], body["user"]["id"]
-    service_id = int(_metadata(view).get("service_id") or 0)
-    values_state = view.get("state", {}).get("values", {})
-    block_for: dict[int, str] = {}
-    values: dict[int, str] = {}
-    for block_id in values_state:
-        raw = str(block_id).removeprefix(oid.READING_BLOCK_PREFIX)
-        if str(block_id).startswith(oid.READING_BLOCK_PREFIX) and raw.isdigit():
-            block_for[int(raw)] = str(block_id)
-            values[int(raw)] = view_state.text_value(view, str(block_id))
-    picked = view_state.selected_value(view, oid.PERIOD_BLOCK)
-    try:
-        month_start = date.fromisoformat(picked) if picked else None
-    except ValueError:
-        month_start = None
-    confirm = oid.CONFIRM_VALUE in _selected_values(view, oid.CONFIRM_BLOCK)
-    with deps.sessions() as session:
-        service = service_by_id(service_id, team_id=team_id, session=session)
-        allowed = service is not None and may_manage(
-            SlackDirectory(client), user_id, service, deps.settings.admins
-        )
-    if service is None or not allowed:
-        ack(response_action="errors", errors={oid.PERIOD_BLOCK: "You can't record readings here."})
-        return
-    try:
-        with deps.sessions.begin() as session:
-            current = service_by_id(service.id, team_id=team_id, session=session)
-            if current is None:
-                return
-            saved = save_readings(
-                session=session,
-                service=current,
-                month_start=month_start,
-                values=values,
-                note=view_state.text_value(view, oid.NOTE_BLOCK),
-                confirm_corrections=confirm,
-                today=_today(deps),
-                user_id=user_id,
-                now=deps.clock(),
-                period_block=oid.PERIOD_BLOCK,
-                block_for=block_for,
-            )
-            if isinstance(saved, dict):
-                ack(response_action="errors", errors=saved)
-                return
-            readings, measures = saved
-            service_name = current.name
-    except DATABASE_ERRORS:
-        logger.warning("could not save readings", exc_info=True)
-        ack(response_action="errors", errors={oid.PERIOD_BLOCK: COULD_NOT_SAVE})
-        return
-    ack()
-    by_id = {m.id: m for m in measures}
-    lines = [
-        f"• {safe(by_id[r.measure_id].name, 150)}: {show(r.value, by_id[r.measure_id].unit)} "
-        f"for {r.period.label()}" + (" (correction)" if r.corrects is not None else "")
-        for r in readings
-    ]
-    text = f":white_check_mark: Saved {len(readings)} readings for *{safe(service_name, 80)}*:\n"
-    receipt = text + "\n".join(lines)
-    later(
-        deps,
-        "confirming saved readings",
-        lambda: client.chat_postMessage(channel=user_id, text=receipt),
-    )
