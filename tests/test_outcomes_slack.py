@@ -132,6 +132,13 @@ def test_measures_from_templates_and_our_own_and_readings(slack_app_each_db: Run
     assert "relational service" in status and "*Outcomes*" in status
     assert "▼ down 2 points" in status
 
+    app.driver.event({"type": "app_home_opened", "user": OWNER, "tab": "home"})
+    home = str(app.fake.home_view(OWNER))
+    assert "Relational" in home and "✗ off target (at least 80%)" in home
+    assert "▲ up 1 day since September 2025, worse" in home
+    app.driver.command("list", user=OWNER, channel=CHANNEL)
+    assert "Live · Relational" in last_reply(app)
+
 
 def test_bad_input_is_refused_inline_and_nothing_is_saved(slack_app_each_db: RunningApp) -> None:
     app = slack_app_each_db
