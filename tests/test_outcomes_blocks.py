@@ -134,3 +134,46 @@ def test_reading_nudges_fall_due_5_working_days_on_then_weekly() -> None:
     assert not readings_settled(
         owed, datetime(2026, 4, 16, 10, tzinfo=UTC), hours, sent.__contains__
     )
+
+
+def test_the_summary_section_escapes_names_and_hides_when_unused() -> None:
+    from bot.blocks.outcome_summary import outcome_groups, outcome_text
+    from bot.core.outcome_summary import build_outcomes
+    from bot.core.summary import CurrentAnswer, LatestAssessment, ServiceRecord
+
+    latest = LatestAssessment(
+        id=1,
+        standard_id="lgdss",
+        standard_title="LGDSS",
+        status="completed",
+        started_at=datetime(2026, 1, 1, tzinfo=UTC),
+        last_answered_at=None,
+        points=((1, "Understand users' needs"),),
+        answers={1: CurrentAnswer("met", True)},
+    )
+    records = [
+        ServiceRecord(1, "Care <&> support", "live", "lgdss", date(2027, 1, 1), latest),
+        ServiceRecord(2, "Fostering", "live", "lgdss", date(2027, 1, 1), None),
+    ]
+    missed = measure(1, ["70", "60", "50"], name="Feel *safe*")
+    section = build_outcomes(
+        records,
+        {1: "relational", 2: "relational"},
+        {1: [missed]},
+        today=TODAY,
+        subdivision="ENG",
+        since=None,
+    )
+    blocks = [block for group in outcome_groups(section) for block in group]
+    shown = str(blocks)
+    assert validate_blocks(blocks) == []
+    assert "Care &lt;&amp;&gt; support" in shown and "<&>" not in shown
+    assert "Met on paper, off target in practice" in shown and "point 1" in shown
+    assert "Relational services with no outcome measure (1)" in shown and "Fostering" in shown
+    assert "▼ down 10 points since February 2025, worse" in shown
+    text = "\n".join(outcome_text(section))
+    assert "OUTCOMES" in text and "Care <&> support" in text
+    empty = build_outcomes(
+        records[:1], {1: "transactional"}, {}, today=TODAY, subdivision="ENG", since=None
+    )
+    assert outcome_groups(empty) == [] and outcome_text(empty) == []

@@ -83,8 +83,13 @@ def headline(outcomes: OutcomesSection) -> str:
     )
 
 
+def _shown(outcomes: OutcomesSection | None) -> bool:
+    """A workspace that tracks no outcomes and has no relational service sees no section."""
+    return outcomes is not None and bool(outcomes.measures or outcomes.relational_without)
+
+
 def outcome_groups(outcomes: OutcomesSection | None) -> list[list[Block]]:
-    if outcomes is None:
+    if outcomes is None or not _shown(outcomes):
         return []
     groups: list[list[Block]] = [
         [divider(), section("*:dart: Outcomes*"), context(escape(headline(outcomes)))]
@@ -97,7 +102,7 @@ def outcome_groups(outcomes: OutcomesSection | None) -> list[list[Block]]:
 
 
 def outcome_text(outcomes: OutcomesSection | None) -> list[str]:
-    if outcomes is None:
+    if outcomes is None or not _shown(outcomes):
         return []
     lines = ["", "OUTCOMES", headline(outcomes)]
     for title, items in _lines(outcomes, lambda s: truncate(s, NAME), lambda s: s):
