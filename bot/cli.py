@@ -16,11 +16,14 @@ from bot.cli_export import add_export_parser
 from bot.cli_summary import add_summary_parser
 from bot.config import ConfigError, load_settings, load_storage_settings
 from standards import (
+    Catalogue,
+    MeasureTemplateError,
     StandardFileError,
     check_measure_file,
     check_standard_file,
     load_catalogue,
     load_measure_templates,
+    load_standard_file,
 )
 from standards.stats import (
     built_thing_words,
@@ -152,13 +155,30 @@ def _standards_check(args: argparse.Namespace) -> int:
         settings = load_storage_settings()
         problems = check_measure_file(args.path, load_catalogue(settings.standards_dir))
     else:
-        problems = check_standard_file(args.path)
+        problems = check_standard_file(args.path) or _outcome_link_problems(args.path)
     for problem in problems:
         print(problem)
     if problems:
         return 1
     print(f"{args.path}: ok")
     return 0
+
+
+def _outcome_link_problems(path: Path) -> list[str]:
+    """Check a valid standard's outcome links against the templates the bot would load.
+
+    A ``measure`` naming a template that does not exist, or one that does not list the
+    point, only shows up once standards and templates meet, so check that here too rather
+    than let the bot refuse to start.
+    """
+    settings = load_storage_settings()
+    standard = load_standard_file(path)
+    others = tuple(s for s in load_catalogue(settings.standards_dir) if s.id != standard.id)
+    try:
+        load_measure_templates(Catalogue((*others, standard)), settings.standards_dir)
+    except MeasureTemplateError as error:
+        return list(error.problems)
+    return []
 
 
 def _jobs_run(args: argparse.Namespace) -> int:

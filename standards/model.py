@@ -176,4 +176,8 @@ class Catalogue:
 
 
 def _lower_first(text: str) -> str:
-    return text[:1].lower() + text[1:] if text[:2] != text[:2].upper() else text
+    """Lower-case a sentence's first letter to run it on, but leave an acronym (ASCS) alone."""
+    word = text.split(" ", 1)[0]
+    if len(word) > 1 and word.isupper():
+        return text
+    return text[:1].lower() + text[1:]

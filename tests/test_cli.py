@@ -77,6 +77,24 @@ def test_standards_stats_prints_the_review_table(
     ]
 
 
+def test_standards_check_names_an_outcome_linked_to_a_missing_template(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.delenv("ASSESSBOT_STANDARDS_DIR", raising=False)
+    shipped = Path(__file__).parents[1] / "standards" / "lgdss.yml"
+    text = shipped.read_text(encoding="utf-8")
+    ours = tmp_path / "lgdss.yml"
+    ours.write_text(
+        text.replace("measure: govuk-kpi-digital-take-up", "measure: govuk-kpi-take-up", 1),
+        encoding="utf-8",
+    )
+    assert main(["standards", "check", str(ours)]) == 1
+    assert capsys.readouterr().out.splitlines() == [
+        "standard lgdss: point 12: outcome 2: measure: 'govuk-kpi-take-up' is not a loaded "
+        "measure template"
+    ]
+
+
 def test_standards_list_shows_the_measure_template_sets(
     capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:

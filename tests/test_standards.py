@@ -585,6 +585,47 @@ def test_questions_for_rejects_an_unknown_phase() -> None:
         make_point().questions_for("private beta")
 
 
+def test_an_outcome_says_how_to_measure_it_in_one_line() -> None:
+    described = Outcome(
+        "People tell their story once",
+        "people",
+        source="A question at case closure",
+        counts="Share who had to repeat their story",
+    )
+    assert (
+        described.how
+        == "Counts share who had to repeat their story; from a question at case closure"
+    )
+    assert described.about_people
+    acronym = Outcome("Feel safe", "people", source="ASCS return", counts="SACE answers")
+    assert acronym.how == "Counts SACE answers; from ASCS return"
+    linked = Outcome("Satisfied", "people", measure="govuk-kpi-user-satisfaction")
+    assert linked.how == ""
+    assert not Outcome("Quick", "organisation", source="s", counts="c").about_people
+
+
+def test_a_point_lists_the_measures_its_outcomes_link_to() -> None:
+    point = make_point()
+    assert point.measure_ids() == ("govuk-kpi-user-satisfaction",)
+
+
+def test_attribution_line_falls_back_to_title_and_publisher() -> None:
+    standard = make_standard()
+    assert standard.attribution_line == (
+        "Test standard, Tests. Source: https://example.org Licence: MIT"
+    )
+    attributed = Standard(
+        **{
+            **standard.__dict__,
+            "licence_url": "https://opensource.org/license/mit",
+            "attribution": "From the tests.",
+        }
+    )
+    assert attributed.attribution_line == (
+        "From the tests. Source: https://example.org Licence: https://opensource.org/license/mit"
+    )
+
+
 def test_phases_constant_is_in_delivery_order() -> None:
     assert PHASES == ("discovery", "alpha", "beta", "live")
 
