@@ -128,10 +128,13 @@ def _operations(
             return load_portfolio(session=session, team_id=TEAM)
 
     def outcomes_load() -> object:  # outcomes (#13): the summary's Outcomes section alone
+        from bot.core.outcome_summary import RECENT_PERIODS
         from storage.outcome_queries import load_portfolio_outcomes
 
         with deps.sessions() as session:
-            return load_portfolio_outcomes(session=session, team_id=TEAM, phases=(), last_periods=8)
+            return load_portfolio_outcomes(
+                session=session, team_id=TEAM, phases=(), last_periods=RECENT_PERIODS
+            )
 
     return {
         "summary": summary,

@@ -14,6 +14,7 @@
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
@@ -26,6 +27,7 @@ from bot.core.outcomes import (
     MeasureView,
     Trend,
     met_on_paper_off_target,
+    missed_last_two,
     on_target,
     overdue_period,
     trend_between,
@@ -162,8 +164,8 @@ def _relative(mover: Mover) -> Decimal:
 
 def _paper_flags(record: ServiceRecord, live: Sequence[MeasureView]) -> list[PaperFlag]:
     latest = record.latest
-    if latest is None:
-        return []
+    if latest is None or not any(missed_last_two(m) for m in live):
+        return []  # the cheap half first: most services have no measure missing twice
     met = [number for number, answer in latest.answers.items() if answer.rating == MET]
     titles = dict(latest.points)
     return [
@@ -177,14 +179,17 @@ def _chart_choice(
 ) -> tuple[Standing, ...]:
     """Which measures get a small chart: flagged first, then movers, then off target."""
     chosen: dict[int, Standing] = {}
-    for service, measure in [
-        *((f.service, f.measure) for f in flags),
-        *((m.service, m.measure) for m in movers),
-        *((s.service, s.measure) for s in off),
-    ]:
+    candidates = itertools.chain(
+        ((f.service, f.measure) for f in flags),
+        ((m.service, m.measure) for m in movers),
+        ((s.service, s.measure) for s in off),
+    )
+    for service, measure in candidates:
+        if len(chosen) >= CHARTS:
+            break
         if len(measure.readings) >= 2 and measure.id not in chosen:
             chosen[measure.id] = Standing(measure.service_id, service, measure)
-    return tuple(list(chosen.values())[:CHARTS])
+    return tuple(chosen.values())
 
 
 def attach_outcomes(
