@@ -18,7 +18,7 @@ from storage.models import Measure, Service
 from storage.outcome_queries import load_measures
 from storage.reminder_queries import _snapshots
 
-RECENT_PERIODS = 3
+RECENT_PERIODS = 2  # the latest reading and the one before: enough to see the due one
 
 
 def load_reading_candidates(*, session: Session, tz: ZoneInfo) -> list[ReadingsOwed]:

@@ -43,7 +43,7 @@ from storage.outcome_queries import (
 MOVERS = 5
 CHARTS = 6
 LISTED = 10
-RECENT_PERIODS = 3  # what the figures need: the latest readings, the one before, the due one
+RECENT_PERIODS = 2  # what the figures need: the latest reading and the one before it
 SUMMARY_PERIODS = 8  # the charted measures' history
 
 
