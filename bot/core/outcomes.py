@@ -148,13 +148,17 @@ def measure_line(measure: MeasureView) -> str:
 
 
 def missed_last_two(measure: MeasureView) -> bool:
-    """Off target in each of the two latest recorded periods (the "in practice" half of a flag)."""
-    if measure.target is None or len(measure.readings) < 2:
+    """Off target in each of the two latest recorded periods (the "in practice" half of a flag).
+
+    Written out rather than through `on_target`: the summary asks it of every measure.
+    """
+    target, readings = measure.target, measure.readings
+    if target is None or len(readings) < 2:
         return False
-    return all(
-        on_target(reading.value, measure.target, measure.better_when) is False
-        for reading in measure.readings[-2:]
-    )
+    before, latest = readings[-2].value, readings[-1].value
+    if measure.better_when == HIGHER:
+        return before < target and latest < target
+    return before > target and latest > target
 
 
 def overdue_period(
