@@ -33,6 +33,7 @@ from bench.common import (
 )
 from bench.report import MISSED, BenchResult, Row, markdown_table, verdict
 from bench.seed import seed_actions, seed_portfolio
+from bench.seed_outcomes import seed_outcomes
 from bot.blocks.portfolio import build_list
 from bot.config import load_settings
 from bot.core.overview import service_lines
@@ -57,8 +58,8 @@ TEAM = "T1"
 VIEWER = "UP00000"  # owns a few services, so the Home tab has "yours" and "the rest"
 LEADERSHIP = "CLEAD"
 SUMMARY_TARGET_SECONDS = 2.0
-OPERATIONS = ("summary", "home", "list", "reminders")
-SHOWN = ("summary", "summary_load", "home", "list", "reminders")  # the load alone: where time goes
+OPERATIONS = ("summary", "outcomes_load", "home", "list", "reminders")
+SHOWN = ("summary", "summary_load", "outcomes_load", "home", "list", "reminders")
 
 logger = logging.getLogger(__name__)
 
@@ -130,9 +131,19 @@ def _operations(
         with deps.sessions() as session:
             return load_portfolio(session=session, team_id=TEAM)
 
+    def outcomes_load() -> object:  # outcomes (#13): the summary's Outcomes section alone
+        from bot.core.outcome_summary import RECENT_PERIODS
+        from storage.outcome_queries import load_portfolio_outcomes
+
+        with deps.sessions() as session:
+            return load_portfolio_outcomes(
+                session=session, team_id=TEAM, phases=(), last_periods=RECENT_PERIODS
+            )
+
     return {
         "summary": summary,
         "summary_load": summary_load,
+        "outcomes_load": outcomes_load,
         "home": home,
         "list": listing,
         "reminders": reminders,
@@ -157,6 +168,7 @@ def _measure_size(
         )
         # Improvement actions (#14): five on each service, so the summary and Home read them.
         seed_actions(engine, size, today=NOW.date(), team_id=TEAM, owner_pool=_pool(size))
+        seed_outcomes(engine, size, today=NOW.date(), team_id=TEAM)  # 3 measures × 8 readings
         seed_seconds = time.perf_counter() - started
         settings = load_settings(settings_env(fake, url))
         deps = Deps(
@@ -336,7 +348,10 @@ def _describe(
     result.notes += [
         "summary = `storage.summary_queries.load_portfolio` + `bot.core.summary.build_summary` "
         "through `bot.slack.summary_job.compute_summary` (which also reads the channel's "
-        "previous figures); no Slack, no heatmap. summary_load = `load_portfolio` alone.",
+        "previous figures) and `bot.core.outcome_summary.attach_outcomes` (the Outcomes section: "
+        "each service has 3 outcome measures × 8 monthly readings); no Slack, no heatmap or "
+        "charts. summary_load = `load_portfolio` alone; outcomes_load = "
+        "`load_portfolio_outcomes` alone (service types, measures, points, readings).",
         "home = the real `bot.slack.listeners.events.publish_home` with a recorder in place of "
         "`views.publish`; list = `services_in_workspace` + `service_lines` + `build_list`.",
         "On PostgreSQL the tables are ANALYZEd after the bulk load, as autovacuum would do "

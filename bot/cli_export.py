@@ -22,6 +22,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from bot.config import ConfigError, load_storage_settings
 from bot.core.action_export import export_actions_csv
 from bot.core.export import AnswererNames, export_csv, find_service
+from bot.core.outcome_export import export_outcomes_csv
 from bot.core.people import Directory
 from bot.core.review_export import review_rows, write_reviews_csv
 from storage.db import make_engine, read_only_sessions
@@ -63,6 +64,11 @@ def add_export_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
         "--reviews",
         action="store_true",
         help="peer-review verdicts instead of answers (one row per verdict)",
+    )
+    parser.add_argument(
+        "--outcomes",
+        action="store_true",
+        help="outcome measure readings instead of answers (one row per reading)",
     )
     parser.add_argument(
         "--team",
@@ -115,6 +121,14 @@ def _export(args: argparse.Namespace, env: Mapping[str, str]) -> tuple[int, str]
         names = AnswererNames(_directory(env))
 
         def write(out: IO[bytes]) -> int:
+            if args.outcomes:  # outcomes (#13)
+                return export_outcomes_csv(
+                    out,
+                    sessions=sessions,
+                    team_id=team_id,
+                    service_ids=[service.id for service in services],
+                    names=names,
+                )
             if args.actions:  # improvement actions (#14)
                 return export_actions_csv(
                     out,

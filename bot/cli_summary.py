@@ -20,6 +20,7 @@ from bot.blocks.summary import summary_text
 from bot.clock import system_clock
 from bot.config import ConfigError, load_storage_settings
 from bot.core.action_summary import figures_for
+from bot.core.outcome_summary import attach_outcomes
 from bot.core.summary import Figures, build_summary
 from standards import load_catalogue
 from storage.db import make_engine, session_factory
@@ -100,18 +101,27 @@ def _summary(args: argparse.Namespace) -> int:
                         session=session, team_id=team_id, channel_id=settings.channels[0]
                     )
                 )
+            labels = {standard.id: standard.short_title for standard in catalogue}
+            summary = build_summary(
+                portfolio,
+                team_id=team_id,
+                now=now,
+                tz=storage.timezone,
+                previous=previous,
+                phases=settings.phases,
+                standard_labels=labels,
+            )
+            summary = attach_outcomes(  # outcomes (#13)
+                summary,
+                portfolio,
+                session=session,
+                phases=settings.phases,
+                subdivision=storage.bank_holidays,
+                tz=storage.timezone,
+                channel_id=settings.channels[0] if settings.channels else None,
+            )
     finally:
         engine.dispose()
-    labels = {standard.id: standard.short_title for standard in catalogue}
-    summary = build_summary(
-        portfolio,
-        team_id=team_id,
-        now=now,
-        tz=storage.timezone,
-        previous=previous,
-        phases=settings.phases,
-        standard_labels=labels,
-    )
     summary = replace(summary, actions=actions)
     if args.png:
         from bot.core.heatmap import render_summary  # matplotlib only when a picture is asked for

@@ -58,6 +58,7 @@ class StorageSettings:
     database_url: str
     standards_dir: Path | None
     timezone: ZoneInfo
+    bank_holidays: str = DEFAULT_BANK_HOLIDAYS  # readings are due in working days (#13)
 
 
 def load_storage_settings(env: Mapping[str, str] | None = None) -> StorageSettings:
@@ -66,6 +67,7 @@ def load_storage_settings(env: Mapping[str, str] | None = None) -> StorageSettin
         database_url=_database_url(env),
         standards_dir=_standards_dir(env),
         timezone=_timezone(env),
+        bank_holidays=_bank_holidays(env),
     )
 
 

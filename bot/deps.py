@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.clock import Clock, system_clock
 from bot.config import Settings
 from bot.core.people import PeopleCache
-from standards import Catalogue
+from standards import Catalogue, MeasureLibrary
 
 AFTER_ACK_THREADS = 2
 SLOW_WORK_THREADS = 2
@@ -42,3 +42,6 @@ class Deps:
     slow_work: Executor = field(default_factory=slow_work_pool)
     # One directory of people per process, shared by listeners and jobs (bot.slack.directory).
     people: PeopleCache = field(default_factory=PeopleCache)
+    # Outcome measure templates (#13), loaded once at start-up with the catalogue; empty when a
+    # caller (a test, a tool) has no use for them.
+    measures: MeasureLibrary = field(default_factory=lambda: MeasureLibrary(()))

@@ -90,6 +90,10 @@ class Service(Base):
     phase_changed_on: Mapped[date | None] = mapped_column(Date, nullable=True)
     # Whether `assessbot publish` may put this service's results on a public site (#16).
     publishable: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # Outcomes (#13): transactional (forms, payments) or relational (care, casework).
+    service_type: Mapped[str] = mapped_column(
+        String(16), default="transactional", server_default="transactional"
+    )
 
     owners: Mapped[list[ServiceOwner]] = relationship(
         back_populates="service",
@@ -521,3 +525,84 @@ class WorkspaceName(Base):
     team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
     name: Mapped[str] = mapped_column(String(200))
     updated_at: Mapped[Timestamp]
+
+
+# --- outcomes (#13) ------------------------------------------------------------------------
+
+
+class ServiceType(StrEnum):
+    """Stable words (exported): relational services are expected to track outcomes for people."""
+
+    TRANSACTIONAL = "transactional"
+    RELATIONAL = "relational"
+
+
+class Measure(Base):
+    """An outcome measure a service tracks; retiring it hides it and keeps its readings.
+
+    Numbers (target, values) are stored as canonical decimal text so that SQLite and PostgreSQL
+    give back exactly what was typed, with no float rounding.
+    """
+
+    __tablename__ = "measures"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[SlackId] = mapped_column(index=True)
+    service_id: Mapped[int] = mapped_column(ForeignKey("services.id"), index=True)
+    template_id: Mapped[str | None] = mapped_column(String(80), nullable=True)
+    name: Mapped[str] = mapped_column(String(150))
+    counts: Mapped[str] = mapped_column(Text, default="")
+    unit: Mapped[str] = mapped_column(String(16))
+    better_when: Mapped[str] = mapped_column(String(8))
+    target: Mapped[str | None] = mapped_column(String(40), nullable=True)
+    frequency: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(Text, default="")
+    created_by: Mapped[SlackId]
+    created_at: Mapped[Timestamp]
+    updated_at: Mapped[Timestamp]
+    retired_at: Mapped[OptionalTimestamp]
+    retired_by: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+    points: Mapped[list[MeasurePoint]] = relationship(
+        cascade="all, delete-orphan",
+        order_by="MeasurePoint.point_number",
+        lazy="selectin",  # one measure's links are needed wherever it is edited
+    )
+
+    def __repr__(self) -> str:
+        return f"Measure(id={self.id}, service_id={self.service_id}, name={self.name!r})"
+
+
+class MeasurePoint(Base):
+    """A standard point a measure is evidence for."""
+
+    __tablename__ = "measure_points"
+
+    measure_id: Mapped[int] = mapped_column(
+        ForeignKey("measures.id", ondelete="CASCADE"), primary_key=True
+    )
+    standard_id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    point_number: Mapped[int] = mapped_column(Integer, primary_key=True)
+
+
+class Reading(Base):
+    """One value for one period; never updated: a correction adds a row and the newest wins."""
+
+    __tablename__ = "readings"
+    __table_args__ = (Index("ix_readings_measure_period", "measure_id", "period_start", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    team_id: Mapped[SlackId] = mapped_column(index=True)
+    measure_id: Mapped[int] = mapped_column(ForeignKey("measures.id"))
+    period_start: Mapped[date] = mapped_column(Date)
+    period_end: Mapped[date] = mapped_column(Date)
+    value: Mapped[str] = mapped_column(String(40))
+    note: Mapped[str] = mapped_column(Text, default="")
+    recorded_by: Mapped[SlackId]
+    recorded_at: Mapped[Timestamp]
+
+    def __repr__(self) -> str:
+        return (
+            f"Reading(id={self.id}, measure_id={self.measure_id}, "
+            f"period_start={self.period_start}, value={self.value!r})"
+        )

@@ -17,7 +17,7 @@ from bot.slack.app import build_app
 from bot.slack.client import build_web_client
 from bot.slack.router import CommandRouter
 from bot.slack.server import HttpServer, build_wsgi
-from standards import load_catalogue
+from standards import load_catalogue, load_measure_templates
 from storage.db import make_engine, session_factory
 from tests.driver import Response, SlackDriver
 from tests.fakeslack import FakeSlack
@@ -156,15 +156,17 @@ def running_app(
     clock = clock or FakeClock()
     # One counting pool for Bolt's listeners and the after-ack work, so a test can wait for both.
     executor = InflightExecutor()
+    catalogue = load_catalogue(settings.standards_dir)
     deps = Deps(
         settings=settings,
         engine=engine,
         sessions=session_factory(engine),
-        catalogue=load_catalogue(settings.standards_dir),
+        catalogue=catalogue,
         clock=clock,
         process_name="test",
         after_ack=executor,
         slow_work=executor,
+        measures=load_measure_templates(catalogue, settings.standards_dir),
     )
     router = CommandRouter()
     client = build_web_client(settings)

@@ -9,6 +9,7 @@ from typing import Any
 from bot.blocks import ids
 from bot.blocks.actions import add_action_button, card_action_blocks, completion_action_blocks
 from bot.blocks.kit import Block, actions, button, context, divider, header, section
+from bot.blocks.outcomes import measure_summary
 from bot.blocks.report import download_report_block
 from bot.blocks.words import (
     mention,
@@ -21,6 +22,7 @@ from bot.blocks.words import (
 from bot.core.actions import is_weak
 from bot.core.closed import Closed, Source
 from bot.core.flow import Tally
+from bot.core.outcomes import MeasureView
 from bot.core.text import escape, safe
 from standards import Point
 from storage.models import Answer, Assessment, ImprovementAction
@@ -42,6 +44,9 @@ class CardView:
     # Improvement actions (#14): the point's actions since the last assessment.
     actions: tuple[ImprovementAction, ...] = ()
     today: date | None = None
+    # Outcomes (#13): live measures linked to this point, evidence for whoever rates it.
+    measures: tuple[MeasureView, ...] = ()
+    service_type: str = "transactional"  # relational services see relational questions first
 
 
 def card_value(assessment_id: int, point_number: int) -> str:
@@ -85,13 +90,16 @@ def build_card(view: CardView) -> tuple[str, list[Block]]:
         blocks.append(context(":leftwards_arrow_with_hook: Skipped earlier — back for an answer."))
     if view.point is not None:
         blocks.append(section(escape(view.point.summary)))
-        questions = view.point.questions_for(assessment.phase)
+        questions = view.point.questions_for(assessment.phase, view.service_type)
         if questions:
             lines = "\n".join(f"• {escape(question)}" for question in questions)
             blocks.append(section(f"*Questions for the {assessment.phase} phase*\n{lines}"))
         if view.point.evidence:
             examples = "; ".join(escape(item) for item in view.point.evidence[:3])
             blocks.append(context(f"Evidence could be: {examples}"))
+    if view.measures:
+        lines = "\n".join(f"• {measure_summary(m)}" for m in view.measures[:5])
+        blocks.append(section(f"*:dart: What the outcome measures say*\n{lines}"))
     if view.previous is not None:
         blocks.append(
             context(

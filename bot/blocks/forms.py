@@ -145,6 +145,19 @@ def build_service_modal(
             hint="Leave empty if it has never been assessed.",
         ),
         _publishable_input(service.publishable if service else False),
+        _input(  # outcomes (#13)
+            "service_type",
+            "Service type",
+            _select(
+                [
+                    option("Transactional: forms, payments, bookings", "transactional"),
+                    option("Relational: care, support, casework", "relational"),
+                ],
+                service.service_type if service else "transactional",
+                "Choose a type",
+            ),
+            hint="Relational services should track at least one outcome for the people served.",
+        ),
     ]
     return {
         "type": "modal",

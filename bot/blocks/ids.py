@@ -36,6 +36,7 @@ SERVICE_FIELDS: Final = (
     "owners",
     "interval",
     "last_assessed",
+    "service_type",
 )
 
 # Reports (#16): the button value is the service id; the Home button has none.

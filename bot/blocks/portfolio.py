@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import date, datetime
 from typing import Any
 
@@ -26,7 +26,7 @@ from bot.blocks.words import day, mention, progress, rating_icon, rating_label, 
 from bot.core.flow import Tally
 from bot.core.overview import ServiceLine
 from bot.core.text import escape, safe
-from storage.models import Answer
+from storage.models import Answer, Service, ServiceType
 from storage.values import ActionCounts, SnoozeView
 
 STATUS_MENU = (("Met", "met"), ("Partly met", "partly_met"), ("Not met", "not_met"))
@@ -38,8 +38,14 @@ PEER_REVIEWED = " · :mag_right: peer-reviewed"
 def service_line(line: ServiceLine, today: date) -> str:
     return (
         f"*{safe(line.service.name, 80)}* · {escape(line.standard_short)} · "
-        f"{line.service.phase.capitalize()} · {progress_and_due(line, today)}"
+        f"{line.service.phase.capitalize()} · {_type(line.service).capitalize()} · "
+        f"{progress_and_due(line, today)}"
     )
+
+
+def _type(service: Service) -> str:
+    """A service not yet flushed has no type set; the column's default is what it will get."""
+    return service.service_type or ServiceType.TRANSACTIONAL.value
 
 
 def progress_and_due(line: ServiceLine, today: date) -> str:
@@ -73,11 +79,13 @@ def build_status(
     limit: int = MESSAGE_BLOCK_LIMIT,
     due_why: str | None = None,
     actions: ActionCounts | None = None,
+    outcomes: Sequence[str] = (),
 ) -> list[Block]:
     service, assessment = line.service, line.latest
     owners = ", ".join(mention(owner) for owner in service.owner_ids) or "nobody"
     facts = [
-        f"{escape(line.standard_short)} · {service.phase.capitalize()} phase · owners: {owners}",
+        f"{escape(line.standard_short)} · {service.phase.capitalize()} phase · "
+        f"{_type(service)} service · owners: {owners}",
         progress_and_due(line, today),
     ]
     if due_why:
@@ -88,6 +96,8 @@ def build_status(
         facts.append(snooze_status_text(snooze.until, snooze.snoozed_by))
     facts.append(publishing_text(service.publishable))
     blocks: list[Block] = [header(f"Status · {service.name}"), section("\n".join(facts))]
+    if outcomes:  # outcome measures (#13): latest vs target, trend in arrows and words
+        blocks.extend(pack_lines(["*Outcomes*", *outcomes])[:2])
     if assessment is None or line.tally is None:
         blocks.append(
             section("Not assessed yet. Start with `/assess start " + safe(service.name, 80) + "`.")
@@ -168,6 +178,7 @@ def build_home(
     today: date,
     action_counts: Mapping[int, ActionCounts] | None = None,
     reviewed: frozenset[int] = frozenset(),  # peer-reviewed within their interval (#15)
+    outcomes: Mapping[int, Sequence[str]] | None = None,
     *,
     admin: bool = False,
 ) -> dict[str, Any]:
@@ -186,11 +197,14 @@ def build_home(
             "You don't own any services yet. `/assess new` registers one.",
             counts,
             reviewed,
+            outcomes or {},
         )
     )
     blocks.append(divider())
     blocks.append(header("Other services"))
-    blocks.extend(_home_rows(others, today, "No other services yet.", counts, reviewed))
+    blocks.extend(
+        _home_rows(others, today, "No other services yet.", counts, reviewed, outcomes or {})
+    )
     if admin:
         blocks.extend(portfolio_report_blocks())
     assert len(blocks) <= VIEW_BLOCK_LIMIT
@@ -203,11 +217,18 @@ def _home_rows(
     empty: str,
     counts: Mapping[int, ActionCounts],
     reviewed: frozenset[int] = frozenset(),
+    outcomes: Mapping[int, Sequence[str]] | None = None,
 ) -> list[Block]:
     if not lines:
         return [context(empty)]
     rows = [
-        _home_row(line, today, counts.get(line.service.id), line.service.id in reviewed)
+        _home_row(
+            line,
+            today,
+            counts.get(line.service.id),
+            line.service.id in reviewed,
+            (outcomes or {}).get(line.service.id, ()),
+        )
         for line in lines[:HOME_SECTION_CAP]
     ]
     if len(lines) > HOME_SECTION_CAP:
@@ -219,7 +240,11 @@ def _home_rows(
 
 
 def _home_row(
-    line: ServiceLine, today: date, actions: ActionCounts | None = None, reviewed: bool = False
+    line: ServiceLine,
+    today: date,
+    actions: ActionCounts | None = None,
+    reviewed: bool = False,
+    outcomes: Sequence[str] = (),
 ) -> Block:
     service_id = line.service.id
     text = service_line(line, today)
@@ -232,7 +257,10 @@ def _home_row(
     )
     return {
         "type": "section",
-        "text": {"type": "mrkdwn", "text": text + (PEER_REVIEWED if reviewed else "")},
+        "text": {
+            "type": "mrkdwn",
+            "text": _with_outcomes(text + (PEER_REVIEWED if reviewed else ""), outcomes),
+        },
         "accessory": {
             "type": "overflow",
             "action_id": ids.HOME_SERVICE_MENU,
@@ -242,6 +270,14 @@ def _home_row(
             ],
         },
     }
+
+
+def _with_outcomes(text: str, outcomes: Sequence[str]) -> str:
+    """A Home row's text with its measures under it, cut to fit one section."""
+    lines = [text, *outcomes[:5]]
+    while len("\n".join(lines)) > 2900 and len(lines) > 1:
+        lines.pop()
+    return "\n".join(lines)
 
 
 def status_modal(blocks: list[Block]) -> dict[str, Any]:

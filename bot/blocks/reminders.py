@@ -21,6 +21,7 @@ from bot.blocks.kit import (
     pack_lines,
     section,
 )
+from bot.blocks.outcome_ids import RECORD_READINGS
 from bot.blocks.words import mention, when
 from bot.core.action_nudges import ActionNudge
 from bot.core.due import DueReason
@@ -39,6 +40,7 @@ STAGE_ICONS = {
     Stage.OVERDUE: ":warning:",
     Stage.STALLED: ":hourglass_flowing_sand:",
     Stage.CHALLENGE: ":triangular_flag_on_post:",
+    Stage.READINGS: ":bar_chart:",
 }
 
 
@@ -61,6 +63,8 @@ def build_nudge_message(
         title = f"Reassessment reminders for {len(nudges)} services"
     if any(isinstance(nudge, ActionNudge) for nudge in nudges):  # improvement actions (#14)
         title = "Reminder" if len(nudges) == 1 else f"Reminders ({len(nudges)})"
+    elif any(n.stage is Stage.READINGS for n in nudges):  # outcome readings (#13)
+        title = "Reminder" if len(nudges) == 1 else f"Reminders for {len(nudges)} services"
     blocks: list[Block] = [header(title)]
     for nudge in nudges:
         if isinstance(nudge, ActionNudge):  # improvement actions (#14): their own blocks
@@ -89,6 +93,11 @@ def _nudge_blocks(nudge: PlannedNudge, audience: Audience) -> list[Block]:
         owners = ", ".join(mention(owner) for owner in service.owner_ids)
         blocks.append(context(f"Owners: {owners}"))
     if nudge.stage is Stage.CHALLENGE:  # peer review (#15): answered in the assessment thread
+        return blocks
+    if nudge.stage is Stage.READINGS:  # outcome readings (#13)
+        blocks.append(
+            actions(button("Record readings", RECORD_READINGS, str(service.id), style="primary"))
+        )
         return blocks
     start = "Resume assessment" if service.in_progress is not None else "Start reassessment"
     blocks.append(

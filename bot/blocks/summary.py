@@ -28,6 +28,7 @@ from bot.blocks.kit import (
     progress_bar,
     section,
 )
+from bot.blocks.outcome_summary import outcome_groups, outcome_text
 from bot.blocks.reviews import peer_review_lines
 from bot.blocks.summary_ids import (
     CHANNELS_ACTION,
@@ -273,6 +274,7 @@ def summary_groups(summary: Summary) -> list[list[Block]]:
         groups.append(action_summary_blocks(summary.actions))
     if summary.reviews is not None and summary.reviews.services:
         groups.append([divider(), *pack_lines(peer_review_lines(summary.reviews))])  # #15
+    groups.extend(outcome_groups(summary.outcomes))  # outcomes (#13)
     if summary.lines:
         groups.append([divider()])
         groups.append(
@@ -483,6 +485,7 @@ def summary_text(summary: Summary) -> str:
     lines += gap_lines(summary, PLAIN) or ["None."]
     if summary.actions is not None:  # improvement actions (#14)
         lines += action_summary_text(summary.actions)
+    lines += outcome_text(summary.outcomes)  # outcomes (#13)
     lines += ["", "SERVICES, WEAKEST FIRST"]
     for line in summary.lines:
         lines += [*service_line(line, PLAIN).splitlines()]

@@ -42,6 +42,7 @@ class Stage(StrEnum):
     STALLED = "stalled"
     REVIEW = "review"  # peer review (#15): a reviewer who hasn't finished, in the review thread
     CHALLENGE = "challenge"  # peer review (#15): a challenge open 14 days, in owners' digests
+    READINGS = "readings"  # outcome readings due (#13), planned in bot.core.reading_nudges
 
 
 class Audience(StrEnum):

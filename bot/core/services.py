@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.core.due import INTERVAL_CHOICES, Due, initial_due, next_due
-from standards import PHASES, Catalogue
+from standards import PHASES, SERVICE_TYPES, Catalogue
 from storage.models import Service, ServiceOwner
 from storage.service_queries import name_key, service_by_name, service_names
 
@@ -34,6 +34,7 @@ class ServiceForm:
     interval_months: int
     last_assessed_on: date | None
     publishable: bool = False  # may `assessbot publish` put it on a public site (#16)
+    service_type: str = "transactional"  # outcomes (#13): or "relational"
 
 
 FieldErrors = dict[str, str]
@@ -74,6 +75,8 @@ def validate_form(
         errors["interval"] = "Choose 3, 6 or 12 months."
     if form.last_assessed_on is not None and form.last_assessed_on > today:
         errors["last_assessed"] = "The last assessment can't be in the future."
+    if form.service_type not in SERVICE_TYPES:
+        errors["service_type"] = "Choose transactional or relational."
     return errors
 
 
@@ -100,6 +103,7 @@ def register_service(
         created_at=now,
         updated_at=now,
         publishable=form.publishable,
+        service_type=form.service_type,
         owners=[ServiceOwner(user_id=owner) for owner in dict.fromkeys(form.owner_ids)],
     )
     session.add(service)
@@ -125,6 +129,7 @@ def update_service(
     service.team_channel_id = form.team_channel_id
     service.interval_months = form.interval_months
     service.publishable = form.publishable
+    service.service_type = form.service_type
     if form.last_assessed_on != service.last_assessed_on and form.last_assessed_on is not None:
         service.last_assessed_on = form.last_assessed_on
     wanted = list(dict.fromkeys(form.owner_ids))

@@ -32,6 +32,9 @@ from storage.values import (
 if TYPE_CHECKING:
     from bot.core.action_summary import ActionFigures
 
+if TYPE_CHECKING:
+    from bot.core.outcome_summary import OutcomesSection
+
 MET = "met"
 PARTLY_MET = "partly_met"
 NOT_MET = "not_met"
@@ -225,6 +228,8 @@ class Summary:
     # Improvement actions (#14); None where they were not loaded (figures_for adds them).
     actions: ActionFigures | None = None
     reviews: ReviewPortfolio | None = None  # peer review (#15), filled in by the summary job
+    # Outcomes (#13): added by bot.core.outcome_summary.attach_outcomes when loaded.
+    outcomes: OutcomesSection | None = None
 
     @property
     def trend(self) -> Trend | None:

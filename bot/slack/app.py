@@ -21,6 +21,7 @@ from bot.slack.listeners import (
     commands,
     events,
     export,
+    outcomes,  # outcome measures (#13)
     reminders,
     report,
     restore,
@@ -43,6 +44,7 @@ FEATURES = (
     actions,
     reviews,
     report,
+    outcomes,
 )
 
 

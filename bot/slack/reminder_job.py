@@ -23,6 +23,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.blocks.reminders import MAX_DIGEST_ITEMS, build_nudge_message
 from bot.core.people import Directory, Person
+from bot.core.reading_nudges import plan_reading_nudges, reading_nudge_dates, readings_settled
 from bot.core.reminders import (
     Audience,
     Delivery,
@@ -39,6 +40,7 @@ from bot.slack.claimed_post import OutcomeUnknown, outcome_unknown, post_claimed
 from bot.slack.directory import SlackDirectory
 from bot.slack.review_reminder_job import review_digest_nudges, send_reviewer_nudges
 from storage.models import ClaimStatus
+from storage.outcome_reminder_queries import load_reading_candidates
 from storage.reminder_queries import (
     STALE_CLAIM_AFTER,
     Claim,
@@ -105,10 +107,13 @@ def run_reminders_tick(
     hours = WorkingHours(deps.settings.bank_holidays, deps.settings.timezone)
     with deps.sessions.begin() as session:
         services = load_reminder_candidates(session=session, today=now.date())
+        # Reading-due nudges (outcomes, #13): own planner, same claims, digests and sends.
+        readings = load_reading_candidates(session=session, tz=deps.settings.timezone)
         states = load_nudge_states(
             session=session,
-            service_ids=[service.id for service in services],
-            due_dates=set().union(*(nudge_dates(service, now) for service in services)),
+            service_ids=[service.id for service in services] + [r.service.id for r in readings],
+            due_dates=set().union(*(nudge_dates(service, now) for service in services))
+            | reading_nudge_dates(readings, now, hours),
         )
 
     def done(key: NudgeKey) -> bool:
@@ -117,10 +122,18 @@ def run_reminders_tick(
     # Only services with something still to send need their owners looked up in Slack.
     unsettled = [s for s in services if not is_settled(s, now, hours, done)]
     report.services, report.settled_services = len(services), len(services) - len(unsettled)
-    people, ready = _look_up_owners(deps, client, directory, unsettled, report)
-    planned: list[PlannedNudge] = list(plan_nudges(ready, now, people, hours))
-    # Improvement actions (#14) and peer review (#15): their own planners; the same claims,
-    # digests and sends, and the process's one directory of people.
+    owing = [r for r in readings if not readings_settled(r, now, hours, done)]
+    wanted = unsettled + [r.service for r in owing]
+    people, ready = _look_up_owners(deps, client, directory, wanted, report)
+    looked_up = {service.id for service in ready}
+    planned: list[PlannedNudge] = list(
+        plan_nudges([s for s in unsettled if s.id in looked_up], now, people, hours)
+    )
+    # Outcome readings (#13), improvement actions (#14) and peer review (#15): their own
+    # planners; the same claims, digests and sends, and the process's one directory of people.
+    planned += plan_reading_nudges(
+        [r for r in owing if r.service.id in looked_up], now, people, hours
+    )
     shared = directory or SlackDirectory(client, cache=deps.people)
     actions = gather_action_nudges(
         deps,

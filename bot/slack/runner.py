@@ -21,7 +21,7 @@ from bot.slack.client import build_web_client
 from bot.slack.reminder_job import run_reminders_tick
 from bot.slack.server import HttpServer, SocketModeServer, build_wsgi
 from bot.slack.summary_job import run_summary_tick
-from standards import load_catalogue
+from standards import load_catalogue, load_measure_templates
 from storage.db import make_engine, session_factory
 from storage.migrate import upgrade
 
@@ -32,12 +32,14 @@ LISTENER_THREADS = 32
 
 def build_deps(settings: Settings) -> Deps:
     engine = make_engine(settings.database_url)
+    catalogue = load_catalogue(settings.standards_dir)
     return Deps(
         settings=settings,
         engine=engine,
         sessions=session_factory(engine),
-        catalogue=load_catalogue(settings.standards_dir),
+        catalogue=catalogue,
         process_name=f"{socket.gethostname()}:{os.getpid()}",
+        measures=load_measure_templates(catalogue, settings.standards_dir),
     )
 
 

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.due import due_sentence
 from bot.blocks.kit import Block
+from bot.blocks.outcomes import measure_lines
 from bot.blocks.portfolio import build_status, status_modal
 from bot.blocks.reviews import review_status_blocks
 from bot.core.overview import service_lines
@@ -28,6 +29,7 @@ from bot.slack.errors import SLACK_CALL_ERRORS, slack_error_code
 from storage.action_queries import action_counts
 from storage.assessment_queries import current_answers, previous_completed
 from storage.models import Service
+from storage.outcome_queries import measures_for_service
 from storage.reminder_queries import current_snooze
 from storage.service_queries import service_by_id
 
@@ -67,6 +69,7 @@ def status_blocks(
         limit=limit - len(reviews),
         due_why=why,
         actions=counts,
+        outcomes=measure_lines(measures_for_service(session=session, service_id=service.id)),
     )
     return [*blocks, *reviews]
 

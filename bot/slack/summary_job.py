@@ -27,10 +27,12 @@ from sqlalchemy.orm import Session
 from bot.blocks.summary import build_summary_messages, summary_text
 from bot.core.action_summary import figures_for
 from bot.core.heatmap import HeatImage, render_summary
+from bot.core.outcome_summary import attach_outcomes
 from bot.core.review_overview import review_portfolio
 from bot.core.summary import Figures, Summary, build_summary, scheduled_instant, week_bounds
 from bot.deps import Deps
 from bot.slack.claimed_post import OutcomeUnknown, post_claimed
+from bot.slack.outcome_charts import upload_outcome_charts
 from storage.summary_queries import (
     all_settings,
     claim_extra,
@@ -121,7 +123,17 @@ def compute_summary(
         session=session,
         service_ids=[record.id for record in portfolio],
     )
-    return replace(summary, actions=actions, reviews=reviews)
+    summary = replace(summary, actions=actions, reviews=reviews)
+    return attach_outcomes(  # outcomes (#13)
+        summary,
+        portfolio,
+        session=session,
+        phases=settings.phases,
+        subdivision=deps.settings.bank_holidays,
+        tz=deps.settings.timezone,
+        channel_id=channel_id,
+        before=before,
+    )
 
 
 def post_summary(
@@ -182,6 +194,7 @@ def post_summary(
         logger.warning(
             "summary in %s: the heatmap could not be uploaded", channel_id, exc_info=True
         )
+    images += upload_outcome_charts(client, channel_id, ts, summary)  # outcomes (#13)
     return Posted(channel_id, ts, sent, images)
 
 

@@ -24,6 +24,7 @@ from bot.slack.errors import SLACK_CALL_ERRORS, slack_error_code
 from storage.action_queries import actioned_points, point_actions
 from storage.assessment_queries import current_answers, previous_completed
 from storage.models import Assessment, Card, Service
+from storage.outcome_queries import measures_for_service
 
 logger = logging.getLogger(__name__)
 
@@ -50,6 +51,8 @@ def card_view(deps: Deps, card_point: int, assessment: Assessment, service: Serv
             point_number=card_point,
             since_assessment_id=previous.id if previous else assessment.id,
         )
+        measures = measures_for_service(session=session, service_id=service.id)
+    linked = tuple(m for m in measures if (assessment.standard_id, card_point) in m.points)
     standard = deps.catalogue.get(assessment.standard_id)
     point = None
     if standard is not None and any(p.number == card_point for p in standard.points):
@@ -66,6 +69,8 @@ def card_view(deps: Deps, card_point: int, assessment: Assessment, service: Serv
         came_back=len(cards) > 1,
         actions=tuple(actions),
         today=deps.clock().astimezone(deps.settings.timezone).date(),
+        measures=linked,
+        service_type=service.service_type,
     )
 
 

@@ -9,6 +9,7 @@ from typing import Any
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
+from bot.blocks.outcomes import measure_lines
 from bot.blocks.portfolio import build_home
 from bot.core.overview import service_lines
 from bot.core.review_overview import reviewed_service_ids, team_reviews
@@ -18,6 +19,7 @@ from bot.slack.lookup import admin_here
 from bot.slack.router import CommandRouter
 from storage.action_queries import action_counts
 from storage.event_queries import first_delivery
+from storage.outcome_queries import measures_in_workspace
 from storage.service_queries import services_in_workspace
 
 logger = logging.getLogger(__name__)
@@ -63,10 +65,12 @@ def publish_home(deps: Deps, client: WebClient, *, team_id: str, user_id: str) -
         lines = service_lines(services, catalogue=deps.catalogue, session=session)
         counts = action_counts(session=session, team_id=team_id, today=today)  # actions (#14)
         reviews = team_reviews(team_id, session=session)  # peer review (#15)
+        measures = measures_in_workspace(session=session, team_id=team_id)  # outcomes (#13)
     reviewed = reviewed_service_ids(services, reviews, deps.clock(), deps.settings.timezone)
+    outcomes = {service_id: measure_lines(views) for service_id, views in measures.items()}
     mine = [line for line in lines if user_id in line.service.owner_ids]
     others = [line for line in lines if user_id not in line.service.owner_ids]
     mine.sort(key=lambda line: line.service.next_due_on)
     admin = admin_here(deps, client, team_id, user_id)
-    view = build_home(mine, others, today, counts, frozenset(reviewed), admin=admin)
+    view = build_home(mine, others, today, counts, frozenset(reviewed), outcomes, admin=admin)
     client.views_publish(user_id=user_id, view=view)

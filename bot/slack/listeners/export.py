@@ -30,12 +30,14 @@ from bot.core.export import (
     parse_export_args,
     plan_export,
 )
+from bot.core.outcome_export import OUTCOMES_WORD
 from bot.core.review_export import REVIEWS_WORD
 from bot.core.text import safe
 from bot.deps import Deps
 from bot.slack.action_export import NOTHING_YET as ACTIONS_NOTHING_YET
 from bot.slack.action_export import build_actions_file
 from bot.slack.directory import ForgivingDirectory, SlackDirectory
+from bot.slack.outcome_export import handle_outcomes_export
 from bot.slack.review_export import handle_review_export
 from bot.slack.router import CommandRequest, CommandRouter
 from storage.db import read_only_sessions
@@ -73,6 +75,9 @@ def handle_export(request: CommandRequest) -> None:
     """Check what the person may export, build the CSV, DM it; every failure gets a sentence."""
     if request.args and request.args[0].casefold() == REVIEWS_WORD:  # peer reviews (#15)
         handle_review_export(request)
+        return
+    if request.args[:1] and request.args[0].casefold() == OUTCOMES_WORD:  # outcomes (#13)
+        handle_outcomes_export(request)
         return
     stage = "checking"
     actions = is_actions_export(request.args)  # improvement actions (#14): their own CSV

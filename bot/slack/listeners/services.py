@@ -180,6 +180,7 @@ def form_from_view(view: dict[str, Any]) -> ServiceForm:
         interval_months=int(interval) if interval.isdigit() else 0,
         last_assessed_on=view_state.selected_date(view, "last_assessed"),
         publishable=PUBLISHABLE in view_state.selected_values(view, PUBLISHABLE),
+        service_type=view_state.selected_value(view, "service_type") or "transactional",
     )
 
 

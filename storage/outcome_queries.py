@@ -1,0 +1,311 @@
+"""Outcome measures and their readings: saving them, and loading them in a fixed number of queries.
+
+Readings are append-only. A correction is a new row for the same period, and the newest row
+(highest id) of a period wins everywhere (`_winning_ids`; `bot.core.outcomes.winners` for
+readings already in memory). Loading many services' measures costs three
+statements (measures, their points, their readings) however many services there are, so the
+summary at 5,000 services makes the same round trips as at five. Nothing here commits.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import ColumnElement, Select, String, func, select, type_coerce
+from sqlalchemy.orm import Session
+
+from bot.core.outcome_values import from_text, to_text
+from bot.core.outcomes import MeasureView, ReadingView
+from bot.core.periods import Period
+from storage.models import ClaimStatus, Measure, MeasurePoint, Reading, Service, SummaryPost
+from storage.summary_queries import _counted_services
+
+
+@dataclass(frozen=True)
+class MeasureFields:
+    """What the Add/Edit measure modal saves, already validated."""
+
+    name: str
+    counts: str
+    unit: str
+    better_when: str
+    target: Decimal | None
+    frequency: str
+    source: str
+    points: tuple[tuple[str, int], ...]
+    template_id: str | None = None
+
+
+def add_measure(
+    *, session: Session, service: Service, fields: MeasureFields, user_id: str, now: datetime
+) -> Measure:
+    measure = Measure(
+        team_id=service.team_id,
+        service_id=service.id,
+        template_id=fields.template_id,
+        created_by=user_id,
+        created_at=now,
+    )
+    _apply(measure, fields, now)
+    session.add(measure)
+    session.flush()
+    return measure
+
+
+def update_measure(
+    *, session: Session, measure: Measure, fields: MeasureFields, now: datetime
+) -> None:
+    """Edit in place: readings keep their values; the target and links are the measure's now."""
+    _apply(measure, fields, now)
+    session.flush()
+
+
+def _apply(measure: Measure, fields: MeasureFields, now: datetime) -> None:
+    measure.name = fields.name
+    measure.counts = fields.counts
+    measure.unit = fields.unit
+    measure.better_when = fields.better_when
+    measure.target = None if fields.target is None else to_text(fields.target)
+    measure.frequency = fields.frequency
+    measure.source = fields.source
+    measure.updated_at = now
+    wanted = list(dict.fromkeys(fields.points))
+    kept = [p for p in measure.points if (p.standard_id, p.point_number) in wanted]
+    have = {(p.standard_id, p.point_number) for p in kept}
+    measure.points = kept + [
+        MeasurePoint(standard_id=standard_id, point_number=number)
+        for standard_id, number in wanted
+        if (standard_id, number) not in have
+    ]
+
+
+def retire_measure(*, session: Session, measure: Measure, user_id: str, now: datetime) -> None:
+    """Stop asking for readings; the measure and its history stay for exports."""
+    measure.retired_at = now
+    measure.retired_by = user_id
+    measure.updated_at = now
+    session.flush()
+
+
+def find_measure(*, session: Session, measure_id: int, team_id: str) -> Measure | None:
+    """The measure, only if it belongs to `team_id` (button values can be forged)."""
+    return session.scalars(
+        select(Measure).where(Measure.id == measure_id, Measure.team_id == team_id)
+    ).one_or_none()
+
+
+def add_reading(
+    *,
+    session: Session,
+    measure: Measure,
+    period: Period,
+    value: Decimal,
+    note: str,
+    user_id: str,
+    now: datetime,
+) -> Reading:
+    reading = Reading(
+        team_id=measure.team_id,
+        measure_id=measure.id,
+        period_start=period.start,
+        period_end=period.end,
+        value=to_text(value),
+        note=note,
+        recorded_by=user_id,
+        recorded_at=now,
+    )
+    session.add(reading)
+    session.flush()
+    return reading
+
+
+# --- loading -----------------------------------------------------------------------------
+
+
+def _winning_ids(measure_ids: Select[int]) -> Select[int]:
+    """The newest reading id of each (measure, period)."""
+    return (
+        select(func.max(Reading.id))
+        .where(Reading.measure_id.in_(measure_ids))
+        .group_by(Reading.measure_id, Reading.period_start)
+    )
+
+
+def load_measures(
+    *,
+    session: Session,
+    where: Sequence[ColumnElement[bool]],
+    include_retired: bool = False,
+    last_periods: int | None = None,
+) -> dict[int, list[MeasureView]]:
+    """Measures of the services matching `where`, by service id, each with its winning readings.
+
+    Three statements at any size, reading plain columns (no ORM objects: a portfolio has tens of
+    thousands of readings). `last_periods` keeps only each measure's newest periods: lists,
+    nudges and the summary need the latest two or three, not years of history.
+    """
+    conditions = [*where]
+    if not include_retired:
+        conditions.append(Measure.retired_at.is_(None))
+    measure_ids = (
+        select(Measure.id).join(Service, Service.id == Measure.service_id).where(*conditions)
+    )
+    rows = session.execute(
+        select(
+            Measure.id,
+            Measure.service_id,
+            Measure.name,
+            Measure.counts,
+            Measure.unit,
+            Measure.better_when,
+            Measure.target,
+            Measure.frequency,
+            Measure.source,
+            Measure.template_id,
+            Measure.created_at,
+            Measure.retired_at,
+        )
+        .join(Service, Service.id == Measure.service_id)
+        .where(*conditions)
+        .order_by(Measure.service_id, Measure.id)
+    ).all()
+    points: dict[int, list[tuple[str, int]]] = {}
+    for measure_id, standard_id, number in session.execute(
+        select(MeasurePoint.measure_id, MeasurePoint.standard_id, MeasurePoint.point_number)
+        .where(MeasurePoint.measure_id.in_(measure_ids))
+        .order_by(MeasurePoint.measure_id, MeasurePoint.standard_id, MeasurePoint.point_number)
+    ):
+        points.setdefault(measure_id, []).append((standard_id, number))
+    readings = _readings(session, measure_ids, last_periods)
+    result: dict[int, list[MeasureView]] = {}
+    for row in rows:
+        result.setdefault(row.service_id, []).append(
+            MeasureView(
+                id=row.id,
+                service_id=row.service_id,
+                name=row.name,
+                counts=row.counts,
+                unit=row.unit,
+                better_when=row.better_when,
+                target=None if row.target is None else from_text(row.target),
+                frequency=row.frequency,
+                source=row.source,
+                template_id=row.template_id,
+                created_at=row.created_at,
+                points=tuple(points.get(row.id, ())),
+                retired=row.retired_at is not None,
+                readings=tuple(readings.get(row.id, ())),
+            )
+        )
+    return result
+
+
+def _readings(
+    session: Session, measure_ids: Select[int], last_periods: int | None
+) -> dict[int, list[ReadingView]]:
+    """Each measure's winning reading per period, oldest period first (one statement)."""
+    winning = _winning_ids(measure_ids)
+    if last_periods is not None:
+        ranked = (
+            select(
+                Reading.id.label("id"),
+                func.row_number()
+                .over(partition_by=Reading.measure_id, order_by=Reading.period_start.desc())
+                .label("rank"),
+            )
+            .where(Reading.id.in_(winning))
+            .subquery()
+        )
+        winning = select(ranked.c.id).where(ranked.c.rank <= last_periods)
+    # Periods repeat across thousands of readings: each distinct (start, end) is parsed once.
+    # The dates come back raw (ISO text on SQLite, dates on PostgreSQL) rather than through
+    # SQLAlchemy's per-row date parsing, which was a third of a 5,000-service load.
+    periods: dict[tuple[object, object], Period] = {}
+    readings: dict[int, list[ReadingView]] = {}
+    for rid, measure_id, start, end, value, note, by, at in session.execute(
+        select(
+            Reading.id,
+            Reading.measure_id,
+            type_coerce(Reading.period_start, String),
+            type_coerce(Reading.period_end, String),
+            Reading.value,
+            Reading.note,
+            Reading.recorded_by,
+            Reading.recorded_at,
+        )
+        .where(Reading.id.in_(winning))
+        .order_by(Reading.measure_id, Reading.period_start)
+    ):
+        period = periods.get((start, end))
+        if period is None:
+            period = periods[(start, end)] = Period(_day(start), _day(end))
+        readings.setdefault(measure_id, []).append(
+            ReadingView(rid, measure_id, period, Decimal(value), note, by, at)
+        )
+    return readings
+
+
+def _day(raw: object) -> date:
+    return raw if isinstance(raw, date) else date.fromisoformat(str(raw))
+
+
+def reading_histories(
+    *, session: Session, measure_ids: Collection[int], last_periods: int
+) -> dict[int, tuple[ReadingView, ...]]:
+    """A few measures' longer histories (the summary's charts), in one statement."""
+    if not measure_ids:
+        return {}
+    ids = select(Measure.id).where(Measure.id.in_(set(measure_ids)))
+    return {k: tuple(v) for k, v in _readings(session, ids, last_periods).items()}
+
+
+def measures_for_service(
+    *, session: Session, service_id: int, include_retired: bool = False
+) -> list[MeasureView]:
+    found = load_measures(
+        session=session, where=[Service.id == service_id], include_retired=include_retired
+    )
+    return found.get(service_id, [])
+
+
+def measures_in_workspace(*, session: Session, team_id: str) -> dict[int, list[MeasureView]]:
+    """Every live service's live measures (Home): filtered by workspace, not a list of ids."""
+    return load_measures(
+        session=session,
+        where=[Service.team_id == team_id, Service.archived_at.is_(None)],
+        last_periods=2,  # the latest reading and the one its trend is against
+    )
+
+
+def last_summary_sent_at(
+    *, session: Session, team_id: str, channel_id: str | None, before: datetime | None
+) -> datetime | None:
+    """When the previous scheduled summary went to the channel: "movers since" start there."""
+    statement = select(func.max(SummaryPost.sent_at)).where(
+        SummaryPost.team_id == team_id,
+        SummaryPost.status == ClaimStatus.SENT,
+        SummaryPost.scheduled_for.is_not(None),
+    )
+    if channel_id is not None:
+        statement = statement.where(SummaryPost.channel_id == channel_id)
+    if before is not None:
+        statement = statement.where(SummaryPost.scheduled_for < before)
+    return session.scalar(statement)
+
+
+def load_portfolio_outcomes(
+    *, session: Session, team_id: str, phases: Sequence[str], last_periods: int
+) -> tuple[dict[int, str], dict[int, list[MeasureView]]]:
+    """The summary's counted services' types and measures (four statements at any size)."""
+    counted = _counted_services(team_id, phases)
+    types = {
+        service_id: service_type
+        for service_id, service_type in session.execute(
+            select(Service.id, Service.service_type).where(*counted)
+        )
+    }
+    measures = load_measures(session=session, where=counted, last_periods=last_periods)
+    return types, measures
