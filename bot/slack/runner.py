@@ -18,7 +18,7 @@ from types import FrameType
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
 
-from bot.config import Settings
+from bot.config import ConfigError, Settings
 from bot.deps import Deps
 from bot.scheduler import Tick, build_scheduler
 from bot.slack.app import build_app
@@ -90,11 +90,17 @@ class ProcessApp:
 
 def run(settings: Settings) -> int:
     catalogue = load_catalogue(settings.standards_dir)  # a broken standard stops us before a fork
-    _migrate(settings)
     if settings.socket_mode:
+        _migrate(settings)
         return _run_socket_mode(settings, catalogue)
-    from bot.slack.prefork import PreforkServer  # gunicorn: HTTP mode only (it is POSIX-only)
-
+    try:
+        from bot.slack.prefork import PreforkServer  # gunicorn: HTTP mode only, POSIX only
+    except ImportError:
+        raise ConfigError(
+            "HTTP mode needs gunicorn, which runs on Linux and macOS, not Windows: set "
+            "SLACK_APP_TOKEN for Socket Mode, or run under WSL"
+        ) from None
+    _migrate(settings)
     server = PreforkServer(
         lambda: ProcessApp(settings, catalogue),
         port=settings.port,
