@@ -89,10 +89,9 @@ def test_two_workers_both_answer_and_the_scheduler_ticks_once(
         scheduler_workers = [int(pid) for pid in SCHEDULER_WORKER.findall(text)]
         assert len(scheduler_workers) == 1 and scheduler_workers[0] in workers
         ticks = Counter((int(pid), job) for pid, job in TICK_LINE.findall(text))
-        assert ticks == {
-            (scheduler_workers[0], "reminders"): 1,
-            (scheduler_workers[0], "summary"): 1,
-        }
+        assert {pid for pid, _job in ticks} == {scheduler_workers[0]}  # one process ticked
+        assert {"reminders", "summary"} <= {job for _pid, job in ticks}
+        assert set(ticks.values()) == {1}, ticks  # each job once, not once per worker
         # Migrations ran in the master, before the fork; the master keeps no thread of its own,
         # so forking a replacement worker can never copy a lock another thread holds.
         assert {int(pid) for pid in ALEMBIC_LINE.findall(text)} == {master.pid}
@@ -118,20 +117,24 @@ def test_sigterm_finishes_work_already_acknowledged_in_every_worker(
             rf"\[{master.pid}\] INFO alembic\.runtime\.migration: Running upgrade", text
         )
         assert {int(pid) for pid in ALEMBIC_LINE.findall(text)} == {master.pid}
-        # Every reply to Slack is held back 2 s: the acks come back at once, the replies are
-        # still being sent when SIGTERM arrives.
-        fake_slack.fail_next("response_url", delay=2.0, times=100)
+        # Every reply to Slack is held back 1 s: the acks come back at once, the replies are
+        # still being sent when SIGTERM arrives. Batches until one batch reached both workers;
+        # earlier batches are let finish, so what is pending at SIGTERM is one batch's work.
+        fake_slack.fail_next("response_url", delay=1.0, times=1000)
         driver = SlackDriver(url, SIGNING_SECRET, fake_slack)
-        answered = Counter[int]()
-        for _batch in range(10):
-            answered += serving_pids(driver, 8)
-            if len(answered) == 2:
+        sent = 0
+        for _batch in range(20):
+            batch = serving_pids(driver, 6)
+            sent += sum(batch.values())
+            if len(batch) == 2:
                 break
-        assert len(answered) == 2, answered
-        assert fake_slack.response_posts() == []
+            wait_for(lambda sent=sent: len(fake_slack.response_posts()) == sent, timeout=30)
+        assert len(batch) == 2, batch
         master.send_signal(signal.SIGTERM)
+        pending = sent - len(fake_slack.response_posts())
         assert master.wait(timeout=40) == 0, log.read_text()
-    assert len(fake_slack.response_posts()) == sum(answered.values())
+    assert pending > 0  # SIGTERM came while replies were still being sent
+    assert len(fake_slack.response_posts()) == sent  # and every one of them was sent
     assert all("assessbot" in json.dumps(post.body) for post in fake_slack.response_posts())
     engine = make_engine(fresh)
     try:

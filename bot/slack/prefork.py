@@ -34,7 +34,8 @@ from bot.slack.server import SERVER_THREADS, WsgiApp
 
 logger = logging.getLogger(__name__)
 
-# Longer than a Slack request takes; what is left after it is finished by `Served.stop()`.
+# How long the master waits after SIGTERM before it kills a worker: enough for the requests in
+# flight (milliseconds) and the acknowledged work `Served.stop()` finishes (seconds).
 GRACEFUL_SECONDS = 25
 SCHEDULER_MARK = "assessbot_runs_scheduler"
 
