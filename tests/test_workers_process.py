@@ -1,4 +1,5 @@
-"""`assessbot run` in HTTP mode with several worker processes, as real processes.
+"""`assessbot run` in HTTP mode with several worker processes, as real processes (and the
+master's start-up check of the connections they may open).
 
 What is observed is what an operator sees: the `X-Assessbot-Pid` header on each answer, the pid
 on every log line, the processes in /proc. Nothing inside the app is stubbed or counted by hand.
@@ -7,6 +8,7 @@ on every log line, the processes in /proc. Nothing inside the app is stubbed or 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import re
 import signal
@@ -17,7 +19,8 @@ from pathlib import Path
 
 import pytest
 
-from storage.db import make_engine
+from bot.slack.runner import _warn_if_connections_may_run_out
+from storage.db import POOL, make_engine
 from storage.migrate import current_revision, head_revision
 from tests.driver import SlackDriver
 from tests.fakeslack import FakeSlack
@@ -161,3 +164,29 @@ def test_a_replacement_worker_takes_the_scheduler_over(
         wait_for_health(url, master, log)
         master.send_signal(signal.SIGTERM)
         assert master.wait(timeout=40) == 0, log.read_text()
+
+
+def test_start_up_warns_when_workers_could_exhaust_postgres_connections(
+    database_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    """The master's check after migrating, on its own (starting 4+ workers to see one line
+    would cost far more than it shows)."""
+    engine = make_engine(database_url)
+    try:
+        if engine.dialect.name == "postgresql":
+            with engine.connect() as connection:
+                limit = int(connection.exec_driver_sql("SHOW max_connections").scalar_one())
+        else:
+            limit = 100  # SQLite has no such limit: no warning at any count
+        per_worker = POOL["pool_size"] + POOL["max_overflow"]
+        with caplog.at_level(logging.WARNING, logger="bot.slack.runner"):
+            _warn_if_connections_may_run_out(engine, 1)
+            assert caplog.records == []
+            _warn_if_connections_may_run_out(engine, limit // per_worker + 1)
+    finally:
+        engine.dispose()
+    warned = [record.getMessage() for record in caplog.records]
+    if database_url.startswith("postgresql"):
+        assert len(warned) == 1 and f"max_connections={limit}" in warned[0]
+    else:
+        assert warned == []

@@ -17,6 +17,7 @@ from types import FrameType
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from slack_sdk import WebClient
+from sqlalchemy import Engine
 
 from bot.config import ConfigError, Settings
 from bot.deps import Deps
@@ -28,7 +29,7 @@ from bot.slack.reminder_job import run_reminders_tick
 from bot.slack.server import SocketModeServer, build_wsgi
 from bot.slack.summary_job import run_summary_tick
 from standards import Catalogue, load_catalogue
-from storage.db import make_engine, session_factory
+from storage.db import POOL, make_engine, session_factory
 from storage.migrate import upgrade
 
 logger = logging.getLogger(__name__)
@@ -122,8 +123,27 @@ def _migrate(settings: Settings) -> None:
     engine = make_engine(settings.database_url)
     try:
         upgrade(engine)
+        _warn_if_connections_may_run_out(engine, settings.workers)
     finally:
         engine.dispose()
+
+
+def _warn_if_connections_may_run_out(engine: Engine, workers: int) -> None:
+    """Each worker has its own pool: say so at start if this replica alone could exhaust
+    PostgreSQL's connections under a burst (README, "Workers")."""
+    if engine.dialect.name != "postgresql":
+        return
+    with engine.connect() as connection:
+        limit = int(connection.exec_driver_sql("SHOW max_connections").scalar_one())
+    most = (POOL["pool_size"] + POOL["max_overflow"]) * workers
+    if most > limit:
+        logger.warning(
+            "%d workers may open up to %d database connections, more than PostgreSQL's "
+            "max_connections=%d: set ASSESSBOT_WORKERS lower or raise max_connections",
+            workers,
+            most,
+            limit,
+        )
 
 
 def _run_socket_mode(settings: Settings, catalogue: Catalogue) -> int:
