@@ -3,6 +3,7 @@
     python -m bench                  # full sizes (about 10 minutes on 2 cores), writes RESULTS.md
     python -m bench --quick          # smoke sizes, prints only (unless --out is given)
     python -m bench --only latency,nudges --no-postgres
+    python -m bench --only latency --workers 1   # and --workers 2: one process against two
 
 Benchmarks run one after another, never together, so each has the machine to itself (with the
 fake Slack and, for latency, the load generator, which it needs). A benchmark that crashes is
@@ -13,6 +14,7 @@ fail the run.
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import logging
 import os
@@ -43,10 +45,14 @@ NAMES = ("latency", "portfolio", "export", "nudges", "publish")
 BUDGET_MINUTES = 15
 
 
-def _latency(quick: bool, postgres: bool, users_info_delay: float = 0.0) -> BenchResult:
+def _latency(
+    quick: bool, postgres: bool, users_info_delay: float = 0.0, workers: int | None = None
+) -> BenchResult:
     from bench import bench_latency
 
-    return bench_latency.run(quick, include_postgres=postgres, users_info_delay=users_info_delay)
+    return bench_latency.run(
+        quick, include_postgres=postgres, users_info_delay=users_info_delay, workers=workers
+    )
 
 
 def _portfolio(quick: bool, postgres: bool) -> BenchResult:
@@ -195,7 +201,20 @@ def main(argv: list[str] | None = None) -> int:
         metavar="SECONDS",
         help="latency: the fake Slack answers every users.info this much later",
     )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        choices=range(1, 65),
+        metavar="N",
+        help="latency: HTTP worker processes for both apps (default: one per core)",
+    )
     args = parser.parse_args(argv)
+    runners: dict[str, Callable[[bool, bool], BenchResult]] = {
+        **RUNNERS,
+        "latency": functools.partial(
+            _latency, users_info_delay=args.users_info_delay, workers=args.workers
+        ),
+    }
     chosen = [name.strip() for name in args.only.split(",") if name.strip()]
     unknown = sorted(set(chosen) - set(NAMES))
     if unknown:
@@ -216,10 +235,7 @@ def main(argv: list[str] | None = None) -> int:
         begun = time.perf_counter()
         load_at_start, stolen_at_start = load_average(), stolen_cpu_seconds()
         try:
-            if name == "latency" and args.users_info_delay:
-                results.append(_latency(args.quick, not args.no_postgres, args.users_info_delay))
-            else:
-                results.append(RUNNERS[name](args.quick, not args.no_postgres))
+            results.append(runners[name](args.quick, not args.no_postgres))
         except Exception as error:  # report it, run the rest
             log.exception("%s crashed", name)
             results.append(_crashed(name, error, time.perf_counter() - begun))

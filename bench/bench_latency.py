@@ -53,6 +53,7 @@ from bench.common import (
 from bench.report import BenchResult, Row, markdown_table, verdict
 from bench.seed import seed_portfolio, service_name
 from bot.blocks import ids
+from bot.config import default_workers
 from bot.slack.server import SERVER_THREADS
 from storage.db import make_engine
 from storage.migrate import upgrade
@@ -220,12 +221,21 @@ def _fire(
 
 
 def _cpu_seconds(pid: int) -> float:
-    """User + system CPU a process has used (Linux /proc; nan elsewhere)."""
+    """User + system CPU a server has used, its worker processes included (Linux /proc; nan
+    elsewhere). Workers are found by parent pid; a worker that exited mid-round is missed."""
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return math.nan
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    total = int(fields[11]) + int(fields[12])
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            child = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # exited meanwhile
+        if int(child[1]) == pid:
+            total += int(child[11]) + int(child[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def _activity(fake: FakeSlack) -> int:
@@ -384,7 +394,11 @@ def _slack_refusals(fake: FakeSlack) -> int:
 
 
 def _run_backend(
-    backend: str, sizes: Sizes, folder: Path, users_info_delay: float = 0.0
+    backend: str,
+    sizes: Sizes,
+    folder: Path,
+    users_info_delay: float = 0.0,
+    workers: int | None = None,
 ) -> dict[str, Any]:
     rounds: list[RoundFigures] = []
     single: dict[str, RoundFigures] = {}
@@ -392,7 +406,8 @@ def _run_backend(
         populate(fake)
         fake.slow_down("users.info", users_info_delay or None)
         _seed(url, sizes)
-        env = child_env(**settings_env(fake, url))
+        chosen = {} if workers is None else {"ASSESSBOT_WORKERS": str(workers)}
+        env = child_env(**settings_env(fake, url, **chosen))  # both apps: the same workers
         with (
             _serving(["-m", "bot", "run"], env, folder / f"{backend}-ours.log") as (ours, p1),
             _serving(["-m", "bench.bare_app"], env, folder / f"{backend}-bare.log") as (bare, p2),
@@ -472,9 +487,15 @@ def _count_answers(url: str) -> int:
 
 
 def run(
-    quick: bool = False, *, include_postgres: bool = True, users_info_delay: float = 0.0
+    quick: bool = False,
+    *,
+    include_postgres: bool = True,
+    users_info_delay: float = 0.0,
+    workers: int | None = None,
 ) -> BenchResult:
-    """`users_info_delay`: the fake Slack answers every users.info that much later."""
+    """`users_info_delay`: the fake Slack answers every users.info that much later. `workers`:
+    HTTP worker processes for both apps (None: `assessbot run`'s default, one per core), so
+    runs with 1 and 2 can be compared."""
     sizes = QUICK if quick else FULL
     chosen, skipped = backends(include_postgres)
     result = BenchResult("latency", "1. Answer latency under load")
@@ -482,13 +503,20 @@ def run(
     by_backend: dict[str, dict[str, Any]] = {}
     with tempfile.TemporaryDirectory(prefix="bench-latency-") as folder:
         for backend in chosen:
-            by_backend[backend] = _run_backend(backend, sizes, Path(folder), users_info_delay)
+            by_backend[backend] = _run_backend(
+                backend, sizes, Path(folder), users_info_delay, workers
+            )
     result.seconds = time.perf_counter() - started
     result.raw = {
         backend: {**data, "rounds": [vars(r) for r in data["rounds"]]}
         for backend, data in by_backend.items()
     }
     _describe(result, by_backend, sizes)
+    result.notes.append(
+        f"Both apps served by {workers or default_workers()} gunicorn worker process(es) "
+        f"({'--workers' if workers else 'the default, one per core'}); app CPU counts the "
+        "master and its workers."
+    )
     if skipped:
         result.notes.append(f"PostgreSQL rows skipped: {skipped}.")
     if users_info_delay:
@@ -696,9 +724,10 @@ def _describe(result: BenchResult, by_backend: dict[str, dict[str, Any]], sizes:
         "Slack (this process) share the machine's cores with the app under test, so absolute "
         "figures are pessimistic; the ratio to the bare app is measured under the same load.",
         "Clicks are acknowledged only after the answer is saved (so an acked answer is never "
-        "lost); commands are acknowledged first. Both apps run behind the same waitress server "
-        f"({SERVER_THREADS} threads) with the same Bolt listener pool ({_pool_text()}); the "
-        "scheduler runs in ours as in production (nothing was due, so its ticks are cheap).",
+        "lost); commands are acknowledged first. Both apps run behind the same gunicorn server "
+        f"({SERVER_THREADS} threads per worker) with the same Bolt listener pool "
+        f"({_pool_text()}); the scheduler runs in ours as in production (nothing was due, "
+        "so its ticks are cheap).",
     ]
 
 

@@ -43,7 +43,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     logging.basicConfig(
-        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+        level=logging.INFO,
+        # the pid tells HTTP mode's worker processes apart
+        format="%(asctime)s [%(process)d] %(levelname)s %(name)s: %(message)s",
     )
     if not hasattr(args, "handler"):
         parser.print_help()

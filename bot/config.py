@@ -19,6 +19,7 @@ DEFAULT_DATABASE_URL = "sqlite:///assessbot.db"
 DEFAULT_TIMEZONE = "Europe/London"
 DEFAULT_BANK_HOLIDAYS = "ENG"  # England and Wales share their bank holidays
 DEFAULT_TICK_MINUTES = 5
+MAX_WORKERS = 64
 
 
 class ConfigError(Exception):
@@ -38,6 +39,7 @@ class Settings:
     standards_dir: Path | None
     bank_holidays: str
     tick_minutes: int
+    workers: int = 1  # HTTP mode's worker processes; Socket Mode is always one process
 
     @property
     def socket_mode(self) -> bool:
@@ -47,7 +49,8 @@ class Settings:
         # Never let a token or secret reach a log line through repr().
         return (
             f"Settings(socket_mode={self.socket_mode}, api_url={self.api_url!r}, "
-            f"port={self.port}, timezone={self.timezone.key!r}, admins={sorted(self.admins)})"
+            f"port={self.port}, workers={self.workers}, timezone={self.timezone.key!r}, "
+            f"admins={sorted(self.admins)})"
         )
 
 
@@ -109,6 +112,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         standards_dir=storage.standards_dir,
         bank_holidays=_bank_holidays(env),
         tick_minutes=_int(env, "ASSESSBOT_TICK_MINUTES", DEFAULT_TICK_MINUTES, 1, 60),
+        workers=_workers(env, socket_mode=app_token is not None),
     )
 
 
@@ -160,6 +164,27 @@ def _bank_holidays(env: Mapping[str, str]) -> str:
             "(ENG is England and Wales)"
         )
     return value
+
+
+def default_workers() -> int:
+    """One worker per core this process may run on (its CPU affinity, which `taskset` and
+    cpusets narrow; a container's CPU quota is not visible here, so set ASSESSBOT_WORKERS)."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, min(MAX_WORKERS, len(os.sched_getaffinity(0))))
+    return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
+
+
+def _workers(env: Mapping[str, str], *, socket_mode: bool) -> int:
+    if socket_mode:
+        # One Socket Mode connection per process: several would each receive a share of the
+        # events, which is what a second replica is for (see README), not a second worker.
+        if _int(env, "ASSESSBOT_WORKERS", 1, 1, MAX_WORKERS) != 1:
+            raise ConfigError(
+                "ASSESSBOT_WORKERS is for HTTP mode; Socket Mode runs one process per replica "
+                "(unset it, or start a second `assessbot run` for a second replica)"
+            )
+        return 1
+    return _int(env, "ASSESSBOT_WORKERS", default_workers(), 1, MAX_WORKERS)
 
 
 def _int(env: Mapping[str, str], name: str, default: int, lowest: int, highest: int) -> int:

@@ -9,6 +9,8 @@ give exactly-once delivery across replicas anyway. Never started by one-shot CLI
 from __future__ import annotations
 
 import logging
+import os
+import time
 from collections.abc import Callable
 from datetime import timedelta
 
@@ -42,9 +44,14 @@ def build_scheduler(
 
 def _logged(name: str, tick: Tick) -> Callable[[], None]:
     def run() -> None:
+        started = time.perf_counter()
         try:
             tick()
         except Exception:  # one failed tick must not stop the next
             logger.exception("scheduled %s tick failed; it will run again next tick", name)
+            return
+        # One line per tick says the scheduler is alive, and in which process it runs.
+        took = time.perf_counter() - started
+        logger.info("scheduled %s tick done in %.2f s (pid %d)", name, took, os.getpid())
 
     return run

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 
 import pytest
 
-from bot.config import ConfigError, load_settings
+from bot.config import MAX_WORKERS, ConfigError, load_settings
 
 BASE = {"SLACK_BOT_TOKEN": "xoxb-abc", "SLACK_SIGNING_SECRET": "secret"}
 
@@ -48,6 +49,10 @@ def test_admins_and_api_url_are_normalised() -> None:
         ({"ASSESSBOT_STANDARDS_DIR": "/no/such/dir"}, "ASSESSBOT_STANDARDS_DIR"),
         ({"DATABASE_URL": "mysql://x"}, "DATABASE_URL"),
         ({"SLACK_API_URL": "slack.com"}, "SLACK_API_URL"),
+        ({"ASSESSBOT_WORKERS": "0"}, "ASSESSBOT_WORKERS"),
+        ({"ASSESSBOT_WORKERS": "two"}, "ASSESSBOT_WORKERS"),
+        ({"ASSESSBOT_WORKERS": "1000"}, "ASSESSBOT_WORKERS"),
+        ({"SLACK_APP_TOKEN": "xapp-b", "ASSESSBOT_WORKERS": "2"}, "ASSESSBOT_WORKERS"),
     ],
 )
 def test_mistakes_name_the_variable(extra: dict[str, str], variable: str) -> None:
@@ -59,3 +64,12 @@ def test_mistakes_name_the_variable(extra: dict[str, str], variable: str) -> Non
 def test_secrets_stay_out_of_repr() -> None:
     text = repr(load_settings({**BASE, "SLACK_APP_TOKEN": "xapp-zzz"}))
     assert "xoxb-abc" not in text and "secret" not in text and "xapp-zzz" not in text
+
+
+def test_workers_default_to_one_per_core_in_http_mode_and_one_in_socket_mode() -> None:
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert load_settings(BASE).workers == min(cores or 1, MAX_WORKERS)
+    assert load_settings({**BASE, "ASSESSBOT_WORKERS": "3"}).workers == 3
+    socket_mode = {**BASE, "SLACK_APP_TOKEN": "xapp-b"}
+    assert load_settings(socket_mode).workers == 1
+    assert load_settings({**socket_mode, "ASSESSBOT_WORKERS": "1"}).workers == 1

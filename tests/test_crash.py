@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 from pathlib import Path
 
@@ -63,7 +64,7 @@ def test_killed_mid_assessment_and_restarted(
         assert response.status == 200
         acknowledged += 1
         wait_for(lambda: any(c.method == "chat.postMessage" for c in fake_slack.calls[-3:]))
-        process.send_signal(signal.SIGKILL)
+        os.killpg(process.pid, signal.SIGKILL)  # the master and its workers, all at once
         process.wait(timeout=10)
 
     with sessions() as session:

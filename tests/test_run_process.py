@@ -41,8 +41,15 @@ def base_env(**values: str) -> dict[str, str]:
 @contextmanager
 def assessbot_run(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]:
     with log.open("wb") as out:
+        # Its own process group: in HTTP mode it is a master and its workers, and a test that
+        # kills "the process" kills them all, as a container's or systemd unit's end does.
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run"], cwd=ROOT, env=env, stdout=out, stderr=out
+            [sys.executable, "-m", "bot", "run"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=out,
+            start_new_session=True,
         )
         try:
             yield process

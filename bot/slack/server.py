@@ -1,14 +1,19 @@
-"""Serving the app: an HTTP server (waitress) or a Socket Mode connection.
+"""Serving the app: the WSGI app, an in-process HTTP server (waitress) or a Socket Mode connection.
 
-HTTP mode is a production WSGI server, not Bolt's development server: Slack's requests and the
-load balancer's health checks arrive on many threads at once. `/healthz` answers 200 only while
-the database answers, so a balancer stops sending traffic to a replica that cannot save.
+`assessbot run` serves HTTP mode with several processes (`bot.slack.prefork`, gunicorn); the
+in-process `HttpServer` serves the same WSGI app for the tests and the benchmarks' harness.
+Either way it is a production WSGI server, not Bolt's development server: Slack's requests and
+the load balancer's health checks arrive on many threads at once. `/healthz` answers 200 only
+while the database answers, so a balancer stops sending traffic to a replica that cannot save.
+Every answer names the process that gave it (`X-Assessbot-Pid`), so an operator (and a test) can
+see which worker answered.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import os
 import threading
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -33,7 +38,12 @@ WsgiApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
 def build_wsgi(app: App, engine: Engine) -> WsgiApp:
     slack = SlackRequestHandler(app, path="/slack/events")
 
-    def wsgi(environ: dict[str, Any], start_response: StartResponse) -> Iterable[bytes]:
+    def wsgi(environ: dict[str, Any], answer: StartResponse) -> Iterable[bytes]:
+        pid = ("X-Assessbot-Pid", str(os.getpid()))  # read per request: workers are forks
+
+        def start_response(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+            return answer(status, [*headers, pid], *rest)
+
         if environ.get("PATH_INFO") == "/healthz":
             healthy = database_answers(engine)
             body = json.dumps({"ok": healthy}).encode()
