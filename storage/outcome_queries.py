@@ -17,11 +17,9 @@ from decimal import Decimal
 from sqlalchemy import ColumnElement, Select, String, func, select, type_coerce
 from sqlalchemy.orm import Session
 
-from bot.core.outcome_values import from_text, to_text
-from bot.core.outcomes import MeasureView, ReadingView
-from bot.core.periods import Period
 from storage.models import ClaimStatus, Measure, MeasurePoint, Reading, Service, SummaryPost
 from storage.summary_queries import _counted_services
+from storage.values import MeasureView, Period, ReadingView, from_text, to_text
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,10 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.core.periods import local_today
-from bot.core.reading_nudges import ReadingsOwed
 from storage.models import Measure, Service
 from storage.outcome_queries import load_measures
 from storage.reminder_queries import _snapshots
+from storage.values import ReadingsOwed
 
 RECENT_PERIODS = 2  # the latest reading and the one before: enough to see the due one
 
@@ -31,7 +30,7 @@ def load_reading_candidates(*, session: Session, tz: ZoneInfo) -> list[ReadingsO
         ReadingsOwed(
             service=snapshot,
             measures=tuple(measures.get(snapshot.id, ())),
-            created_on={m.id: local_today(m.created_at, tz) for m in measures[snapshot.id]},
+            created_on={m.id: m.created_at.astimezone(tz).date() for m in measures[snapshot.id]},
         )
         for snapshot in snapshots
         if measures.get(snapshot.id)

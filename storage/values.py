@@ -12,8 +12,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from enum import StrEnum
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
     from storage.models import ImprovementAction, Service
@@ -171,3 +172,88 @@ class ActionCounts:
 
     open: int = 0
     overdue: int = 0
+
+
+# --- outcomes (#13) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True, order=True)
+class Period:
+    """[start, end] inclusive: `end` is the period's last day."""
+
+    start: date
+    end: date
+
+    def label(self) -> str:
+        if (self.end.year, self.end.month) == (self.start.year, self.start.month):
+            return self.start.strftime("%B %Y")
+        return f"{self.start:%b}–{self.end:%b %Y}"
+
+
+class ReadingView(NamedTuple):
+    """A reading as loaded (a named tuple: portfolios load tens of thousands at once)."""
+
+    id: int
+    measure_id: int
+    period: Period
+    value: Decimal
+    note: str
+    recorded_by: str
+    recorded_at: datetime
+
+
+@dataclass(frozen=True)
+class MeasureView:
+    """A measure and its winning reading per period, oldest period first."""
+
+    id: int
+    service_id: int
+    name: str
+    counts: str
+    unit: str
+    better_when: str
+    target: Decimal | None
+    frequency: str
+    source: str
+    template_id: str | None
+    created_at: datetime
+    points: tuple[tuple[str, int], ...] = ()
+    retired: bool = False
+    readings: tuple[ReadingView, ...] = field(default=(), repr=False)
+
+    @property
+    def latest(self) -> ReadingView | None:
+        return self.readings[-1] if self.readings else None
+
+    @property
+    def previous(self) -> ReadingView | None:
+        return self.readings[-2] if len(self.readings) > 1 else None
+
+    def reading_for(self, period: Period) -> ReadingView | None:
+        for reading in self.readings:
+            if reading.period == period:
+                return reading
+        return None
+
+
+@dataclass(frozen=True)
+class ReadingsOwed:
+    """A service with live measures, as the reading planner sees it."""
+
+    service: ServiceDue
+    measures: tuple[MeasureView, ...]
+    created_on: Mapping[int, date]  # each measure's first local day
+
+
+def to_text(value: Decimal) -> str:
+    """Canonical storage text: plain digits, no exponent, no trailing zeros ("12.5", "1200").
+
+    Outcome figures are stored as text so SQLite and PostgreSQL give back exactly what was
+    typed, with no float rounding; equal values store identically."""
+    if value == 0:
+        return "0"
+    return format(value.normalize(), "f")
+
+
+def from_text(text: str) -> Decimal:
+    return Decimal(text)

@@ -10,13 +10,13 @@ from zoneinfo import ZoneInfo
 from bot.blocks.outcomes import build_measure_modal, build_measures_list, build_record_modal
 from bot.core.outcome_chart import alt_text, render_chart
 from bot.core.outcome_summary import Standing
-from bot.core.outcomes import MeasureView, ReadingView, winners
+from bot.core.outcomes import winners
 from bot.core.people import Person
 from bot.core.periods import MONTHLY, QUARTERLY, period_containing
-from bot.core.reading_nudges import ReadingsOwed, plan_reading_nudges, readings_settled
+from bot.core.reading_nudges import plan_reading_nudges, readings_settled
 from bot.core.working_hours import WorkingHours
 from standards import load_catalogue, load_measure_templates
-from storage.values import ServiceDue
+from storage.values import MeasureView, ReadingsOwed, ReadingView, ServiceDue
 from tests.fakeslack.blockkit import validate_blocks, validate_view
 
 CATALOGUE = load_catalogue()

@@ -23,11 +23,8 @@ from bot.core.outcome_values import (
     BadValue,
     parse_value,
     show,
-    to_text,
 )
 from bot.core.outcomes import (
-    MeasureView,
-    ReadingView,
     measure_line,
     met_on_paper_off_target,
     missed_last_two,
@@ -39,7 +36,6 @@ from bot.core.outcomes import (
 from bot.core.periods import (
     MONTHLY,
     QUARTERLY,
-    Period,
     add_working_days,
     is_future,
     last_completed,
@@ -52,6 +48,7 @@ from bot.core.periods import (
     recent_periods,
 )
 from bot.core.working_hours import is_working_day
+from storage.values import MeasureView, Period, ReadingView, to_text
 
 DAYS_ST = st.dates(min_value=date(1900, 1, 1), max_value=date(2400, 12, 31))
 FREQ_ST = st.sampled_from([MONTHLY, QUARTERLY])

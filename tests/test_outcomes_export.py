@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.cli import main as cli_main
 from bot.core.export import AnswererNames
 from bot.core.outcome_export import OUTCOME_COLUMNS, export_outcomes_csv
-from bot.core.periods import Period
 from storage.outcome_queries import MeasureFields, add_measure, add_reading
+from storage.values import Period
 from tests.test_storage_schema import make_service
 
 NOW = datetime(2026, 4, 9, 10, tzinfo=UTC)

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bench.seed_outcomes import seed_outcomes
 from bot.core.outcome_summary import build_outcomes
-from bot.core.periods import Period
 from storage.models import Reading
 from storage.outcome_queries import (
     MeasureFields,
@@ -25,6 +24,7 @@ from storage.outcome_queries import (
 )
 from storage.outcome_reminder_queries import load_reading_candidates
 from storage.summary_queries import load_portfolio
+from storage.values import Period
 from tests.test_query_counts import add_services, statements_for
 from tests.test_storage_schema import make_service
 

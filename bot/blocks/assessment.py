@@ -22,11 +22,10 @@ from bot.blocks.words import (
 from bot.core.actions import is_weak
 from bot.core.closed import Closed, Source
 from bot.core.flow import Tally
-from bot.core.outcomes import MeasureView
 from bot.core.text import escape, safe
 from standards import Point
 from storage.models import Answer, Assessment, ImprovementAction
-from storage.values import Rating
+from storage.values import MeasureView, Rating
 
 
 @dataclass(frozen=True)

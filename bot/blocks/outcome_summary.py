@@ -7,8 +7,9 @@ from collections.abc import Callable
 from bot.blocks.kit import Block, context, divider, pack_lines, section
 from bot.core.outcome_summary import OutcomesSection
 from bot.core.outcome_values import show
-from bot.core.outcomes import MeasureView, measure_line, target_words
+from bot.core.outcomes import measure_line, target_words
 from bot.core.text import escape, safe, truncate
+from storage.values import MeasureView
 
 NAME = 80
 LISTED = 10

@@ -26,11 +26,12 @@ from bot.blocks.kit import (
     section,
 )
 from bot.core.outcome_values import HIGHER, UNIT_WORDS, UNITS
-from bot.core.outcomes import MeasureView, measure_line, target_words
-from bot.core.periods import FREQUENCIES, QUARTERLY, Period, last_completed, period_containing
+from bot.core.outcomes import measure_line, target_words
+from bot.core.periods import FREQUENCIES, QUARTERLY, last_completed, period_containing
 from bot.core.periods import previous_period as previous
 from bot.core.text import escape, safe, truncate
 from standards import MeasureLibrary, Standard
+from storage.values import MeasureView, Period
 
 View = dict[str, Any]
 NAME_LIMIT = 150

@@ -20,7 +20,6 @@ from bot.core.outcome_forms import (
     check_measure_form,
     check_readings,
 )
-from bot.core.outcomes import MeasureView
 from standards import Catalogue, MeasureLibrary
 from storage.models import Measure, Service
 from storage.outcome_queries import (
@@ -30,6 +29,7 @@ from storage.outcome_queries import (
     measures_for_service,
     update_measure,
 )
+from storage.values import MeasureView
 
 
 def save_measure(

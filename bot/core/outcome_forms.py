@@ -13,10 +13,10 @@ from datetime import date
 from decimal import Decimal
 
 from bot.core.outcome_values import HIGHER, LOWER, UNITS, BadValue, parse_value, show
-from bot.core.outcomes import MeasureView, ReadingView
-from bot.core.periods import FREQUENCIES, Period, is_future, period_containing
+from bot.core.periods import FREQUENCIES, is_future, period_containing
 from standards import MeasureLibrary, MeasureTemplate, Standard
 from storage.outcome_queries import MeasureFields
+from storage.values import MeasureView, Period, ReadingView
 
 NAME_LIMIT = 150
 TEXT_LIMIT = 3000

@@ -24,7 +24,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy.orm import Session
 
 from bot.core.outcomes import (
-    MeasureView,
     Trend,
     met_on_paper_off_target,
     missed_last_two,
@@ -32,14 +31,14 @@ from bot.core.outcomes import (
     overdue_period,
     trend_between,
 )
-from bot.core.periods import Period, local_today
+from bot.core.periods import local_today
 from bot.core.summary import MET, Summary
 from storage.outcome_queries import (
     last_summary_sent_at,
     load_portfolio_outcomes,
     reading_histories,
 )
-from storage.values import ServiceRecord
+from storage.values import MeasureView, Period, ServiceRecord
 
 MOVERS = 5
 CHARTS = 6

@@ -84,15 +84,6 @@ def normalise(value: Decimal) -> Decimal:
     return Decimal(text)
 
 
-def to_text(value: Decimal) -> str:
-    """Canonical storage text: plain digits, no exponent, no trailing zeros ("12.5", "1200")."""
-    return format(normalise(value), "f")
-
-
-def from_text(text: str) -> Decimal:
-    return Decimal(text)
-
-
 def show(value: Decimal, unit: str) -> str:
     """A figure for people: "45%", "£1,234.50", "12 days", "7.5", "1,234"."""
     if unit == POUNDS:

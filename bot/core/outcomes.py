@@ -10,61 +10,15 @@ Trends are never told by colour alone: an arrow (▲ ▼ ■) and words ("up 3 p
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
-from datetime import date, datetime
+from dataclasses import dataclass
+from datetime import date
 from decimal import Decimal
-from typing import NamedTuple
 
 from bot.core.outcome_values import HIGHER, LOWER, show, show_change
-from bot.core.periods import Period, last_completed, reading_due_on
+from bot.core.periods import last_completed, reading_due_on
+from storage.values import MeasureView, Period, ReadingView
 
 UP, DOWN, SAME = "▲", "▼", "■"
-
-
-class ReadingView(NamedTuple):
-    """A reading as loaded (a named tuple: portfolios load tens of thousands at once)."""
-
-    id: int
-    measure_id: int
-    period: Period
-    value: Decimal
-    note: str
-    recorded_by: str
-    recorded_at: datetime
-
-
-@dataclass(frozen=True)
-class MeasureView:
-    """A measure and its winning reading per period, oldest period first."""
-
-    id: int
-    service_id: int
-    name: str
-    counts: str
-    unit: str
-    better_when: str
-    target: Decimal | None
-    frequency: str
-    source: str
-    template_id: str | None
-    created_at: datetime
-    points: tuple[tuple[str, int], ...] = ()
-    retired: bool = False
-    readings: tuple[ReadingView, ...] = field(default=(), repr=False)
-
-    @property
-    def latest(self) -> ReadingView | None:
-        return self.readings[-1] if self.readings else None
-
-    @property
-    def previous(self) -> ReadingView | None:
-        return self.readings[-2] if len(self.readings) > 1 else None
-
-    def reading_for(self, period: Period) -> ReadingView | None:
-        for reading in self.readings:
-            if reading.period == period:
-                return reading
-        return None
 
 
 def winners(readings: Iterable[ReadingView]) -> tuple[ReadingView, ...]:

@@ -10,31 +10,18 @@ its period ends, then weekly.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot.core.working_hours import is_working_day
+from storage.values import Period
 
 MONTHLY, QUARTERLY = "monthly", "quarterly"
 FREQUENCIES: tuple[str, ...] = (MONTHLY, QUARTERLY)
 DUE_AFTER_WORKING_DAYS = 5
 NUDGE_EVERY_DAYS = 7
 _MONTHS = {MONTHLY: 1, QUARTERLY: 3}
-
-
-@dataclass(frozen=True, order=True)
-class Period:
-    """[start, end] inclusive: `end` is the period's last day."""
-
-    start: date
-    end: date
-
-    def label(self) -> str:
-        if (self.end.year, self.end.month) == (self.start.year, self.start.month):
-            return self.start.strftime("%B %Y")
-        return f"{self.start:%b}–{self.end:%b %Y}"
 
 
 def months_in(frequency: str) -> int:

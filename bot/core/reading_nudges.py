@@ -14,13 +14,13 @@ Only owners are nudged; the team channel is not told about readings.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from datetime import date, datetime
 
 from bot.core.outcome_values import show
-from bot.core.outcomes import MeasureView, overdue_period
+from bot.core.outcomes import overdue_period
 from bot.core.people import Person
-from bot.core.periods import Period, local_today, nudge_occurrence, reading_due_on
+from bot.core.periods import local_today, nudge_occurrence, reading_due_on
 from bot.core.reminders import (
     Audience,
     PlannedNudge,
@@ -30,18 +30,9 @@ from bot.core.reminders import (
     is_snoozed,
 )
 from bot.core.working_hours import WorkingHours, is_working_day
-from storage.values import NudgeKey, ServiceDue
+from storage.values import MeasureView, NudgeKey, Period, ReadingsOwed
 
 WHY = "Readings are due 5 working days after each period ends, then I ask weekly."
-
-
-@dataclass(frozen=True)
-class ReadingsOwed:
-    """A service with live measures, as the reading planner sees it."""
-
-    service: ServiceDue
-    measures: tuple[MeasureView, ...]
-    created_on: Mapping[int, date]  # each measure's first local day
 
 
 def owed(

@@ -85,34 +85,37 @@ def save_measure_from_view(
         ack(response_action="errors", errors={"name": "You can't change this service's measures."})
         return
     try:
-        with deps.sessions.begin() as session:
+        with deps.sessions.begin() as session:  # only the database: the ack comes after
             current = service_by_id(service.id, team_id=team_id, session=session)
             row = (
                 find_measure(session=session, measure_id=measure.id, team_id=team_id)
                 if measure is not None
                 else None
             )
-            if current is None:
-                ack(response_action="errors", errors={"name": "That service has gone."})
-                return
-            saved = save_measure(
-                form,
-                session=session,
-                service=current,
-                catalogue=deps.catalogue,
-                library=deps.measures,
-                user_id=user_id,
-                now=deps.clock(),
-                editing=row,
-            )
-            if isinstance(saved, dict):
-                ack(response_action="errors", errors=saved)
-                return
-            name, channel = saved.name, current.team_channel_id
-            service_name = current.name
+            problems: dict[str, str] = {"name": "That service has gone."}
+            if current is not None:
+                saved = save_measure(
+                    form,
+                    session=session,
+                    service=current,
+                    catalogue=deps.catalogue,
+                    library=deps.measures,
+                    user_id=user_id,
+                    now=deps.clock(),
+                    editing=row,
+                )
+                if isinstance(saved, dict):
+                    problems = saved
+                else:
+                    problems = {}
+                    name, channel = saved.name, current.team_channel_id
+                    service_name = current.name
     except DATABASE_ERRORS:
         logger.warning("could not save a measure", exc_info=True)
         ack(response_action="errors", errors={"name": COULD_NOT_SAVE})
+        return
+    if problems:
+        ack(response_action="errors", errors=problems)
         return
     ack()
     verb = "updated" if editing else "added"
@@ -152,33 +155,35 @@ def save_readings_from_view(deps: Deps, ack: Ack, body: dict[str, Any], client: 
         ack(response_action="errors", errors={oid.PERIOD_BLOCK: "You can't record readings here."})
         return
     try:
-        with deps.sessions.begin() as session:
+        with deps.sessions.begin() as session:  # only the database: the ack comes after
             current = service_by_id(service.id, team_id=team_id, session=session)
             if current is None:
-                ack(response_action="errors", errors={oid.PERIOD_BLOCK: "That service has gone."})
-                return
-            saved = save_readings(
-                session=session,
-                service=current,
-                month_start=month_start,
-                values=values,
-                note=view_state.text_value(view, oid.NOTE_BLOCK),
-                confirm_corrections=confirm,
-                today=local_today(deps.clock(), deps.settings.timezone),
-                user_id=user_id,
-                now=deps.clock(),
-                period_block=oid.PERIOD_BLOCK,
-                block_for=block_for,
-            )
-            if isinstance(saved, dict):
-                ack(response_action="errors", errors=saved)
-                return
-            readings, measures = saved
-            service_name = current.name
+                saved: dict[str, str] | tuple[Any, Any] = {
+                    oid.PERIOD_BLOCK: "That service has gone."
+                }
+            else:
+                saved = save_readings(
+                    session=session,
+                    service=current,
+                    month_start=month_start,
+                    values=values,
+                    note=view_state.text_value(view, oid.NOTE_BLOCK),
+                    confirm_corrections=confirm,
+                    today=local_today(deps.clock(), deps.settings.timezone),
+                    user_id=user_id,
+                    now=deps.clock(),
+                    period_block=oid.PERIOD_BLOCK,
+                    block_for=block_for,
+                )
+            service_name = current.name if current is not None else ""
     except DATABASE_ERRORS:
         logger.warning("could not save readings", exc_info=True)
         ack(response_action="errors", errors={oid.PERIOD_BLOCK: COULD_NOT_SAVE})
         return
+    if isinstance(saved, dict):
+        ack(response_action="errors", errors=saved)
+        return
+    readings, measures = saved
     ack()
     by_id = {m.id: m for m in measures}
     lines = [
