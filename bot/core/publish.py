@@ -3,13 +3,15 @@
 What goes out, and what stays in:
 - only services marked publishable (unless `include_all`, for an internal copy), never
   archived ones; a service left out appears in no file at all, not even in the figures;
-- evidence notes and links only with `with_evidence`: they may hold personal data;
+- evidence notes and links, action texts and reviewers' comments only with `with_evidence`:
+  they may hold personal data (action counts, statuses and verdict words are always there);
 - `index.html` (figures, heatmap, weakest points, every service), one report page per service
   under `services/`, `assessments.json` (one record per assessment of each service, valid
   against `docs/assessments.schema.json`) and `assessments.csv` (the export's own writer,
   one row per point of each latest assessment).
 
-Reading is one short read-only transaction for the reports (five statements), one for the
+Reading is one short read-only transaction for the reports (ten statements, actions and peer
+reviews included), one for the
 summary's portfolio (five), one for every assessment's ratings (three) and one for the CSV,
 whatever the number of services. Files are written into the folder given, replacing those of
 the same names; report pages left there by an earlier run that this run did not write are
@@ -39,6 +41,7 @@ from bot.core.report import (
     overall_result,
     report_filename,
 )
+from bot.core.report_follow_up import load_follow_up
 from bot.core.report_html import render_report
 from bot.core.summary import Summary, build_summary
 from storage.export_queries import AssessmentRows, stream_export
@@ -75,6 +78,7 @@ def gather_site(
     """Everything the site shows, read in two short transactions (names resolved after)."""
     with sessions.begin() as session:
         rows = load_report_rows(session=session, team_id=team_id, publishable_only=not include_all)
+        follow_up = load_follow_up(rows, session=session, team_id=team_id)
     with sessions.begin() as session:
         records = load_portfolio(session=session, team_id=team_id)
     with sessions.begin() as session:
@@ -91,6 +95,8 @@ def gather_site(
     )
     reports = build_reports(
         rows,
+        follow_up=follow_up,
+        today=now.astimezone(tz).date(),
         organisation=organisation,
         with_evidence=with_evidence,
         person=person or _as_is,
