@@ -150,7 +150,9 @@ def test_the_completion_message_offers_download_report() -> None:
     tally = Tally(
         total=1, met=1, partly_met=0, not_met=0, not_applicable=0, unanswered=(), not_met_points=()
     )
-    _, blocks = build_completion("Bins", tally, {1: "Understand users"}, "Tue 1 Sep 2026", 7)
+    _, blocks = build_completion(
+        "Bins", tally, {1: "Understand users"}, "Tue 1 Sep 2026", service_id=7
+    )
     buttons = [e for b in blocks if b["type"] == "actions" for e in b["elements"]]
     assert [(b["text"]["text"], b["action_id"], b["value"]) for b in buttons] == [
         ("Download report", "report_download", "7")
