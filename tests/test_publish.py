@@ -148,6 +148,13 @@ def test_publish_writes_the_site_of_publishable_services_only(
         (2, "met", "met"),
         (3, "not_applicable", None),
     ]
+    # each reviewer's verdict in words, per point: no names, no comments
+    assert [p["peer_verdicts"] for p in bins["points"]] == [
+        [{"verdict": "agree", "reviewer_rating": None, "challenge_status": "none"}],
+        [{"verdict": "challenge", "reviewer_rating": "partly_met", "challenge_status": "open"}],
+        [{"verdict": "agree", "reviewer_rating": "not_met", "challenge_status": "agreed"}],
+    ]
+    assert REVIEWER not in files["assessments.json"]
     assert bins["report_url"] == f"services/bins-{seeded.bins}.html"
     assert (site / bins["report_url"]).is_file()
     assert by_service["Parking"]["completed_on"] is None
@@ -155,6 +162,7 @@ def test_publish_writes_the_site_of_publishable_services_only(
     assert by_service["Parking"]["overall"] == "in_progress"
     old = records[1]
     assert old["previous_assessment_id"] is None and old["overall"] == "not_met"
+    assert all(point["peer_verdicts"] == [] for point in old["points"])  # never reviewed
     assert [(p["number"], p["rating"], p["previous_rating"]) for p in old["points"]] == [
         (1, "not_met", None),
         (2, "met", None),

@@ -92,18 +92,27 @@ def load_follow_up(rows: ReportRows, *, session: Session, team_id: str) -> Follo
     for view in views:
         actions.setdefault(view.action.service_id, []).append(view.action)
     latest = [kept[0].id for kept in rows.assessments.values() if kept]
+    return FollowUp(
+        actions={key: tuple(value) for key, value in actions.items()},
+        reviews=reviews_of_assessments(latest, session=session, team_id=team_id),
+    )
+
+
+def reviews_of_assessments(
+    assessment_ids: Sequence[int], *, session: Session, team_id: str
+) -> dict[int, tuple[AssessmentReview, ...]]:
+    """The reviews of these assessments that were not withdrawn (three statements)."""
     invitations = [
         invitation
-        for invitation in invitations_of_assessments(latest, team_id=team_id, session=session)
+        for invitation in invitations_of_assessments(
+            assessment_ids, team_id=team_id, session=session
+        )
         if invitation.withdrawn_at is None
     ]
     reviews: dict[int, list[AssessmentReview]] = {}
     for review in with_states(invitations, session):
         reviews.setdefault(review.invitation.assessment_id, []).append(review)
-    return FollowUp(
-        actions={key: tuple(value) for key, value in actions.items()},
-        reviews={key: tuple(value) for key, value in reviews.items()},
-    )
+    return {key: tuple(value) for key, value in reviews.items()}
 
 
 def action_entries(
