@@ -354,3 +354,27 @@ def test_the_single_file_portfolio_links_nowhere() -> None:
     )
     hrefs = [a.get("href") for a in outline(page).having("a")]
     assert hrefs == ["#main"]
+
+
+def test_with_several_reviewers_the_results_table_says_whose_verdict_is_whose() -> None:
+    sam = replace(verdict(1, "challenge", "partly_met", "Thin", "accepted"), reviewer_name="Sam")
+    page = render_report(
+        report(
+            reviews=(
+                PeerReview("Pat Peer", "Kent CC", NOW, 1, 0, 0, 3),
+                PeerReview("Sam", "", None, 0, 1, 0, 3),
+            ),
+            verdicts=(verdict(1, "agree", None, "", "none"), sam),
+        ),
+        tz=LONDON,
+        generated_at=NOW,
+    )
+    text = " ".join("".join(outline(page).text).split())
+    for needed in (
+        "Pat Peer: Agree",
+        "Sam: Challenge: ◐Partly met",
+        "Peer review by Sam, in progress, 1 of 3 points: 0 agreed, 1 challenged.",
+        "Accepted: the team took the reviewer's rating",
+        "0 challenges still open.",
+    ):
+        assert needed in text, needed

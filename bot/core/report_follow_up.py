@@ -53,7 +53,7 @@ class PeerVerdict:
     verdict: str  # agree | challenge: the reviewer's newest word on the point
     challenged: bool  # the reviewer challenged the point at some time
     reviewer_rating: str | None  # the (newest) challenge's rating; None if never challenged
-    comment: str  # the challenge's comment; "" when none, or when left out
+    comment: str  # the (newest) challenge's comment, else the verdict's; "" if none or left out
     challenge_status: str  # `ChallengeStatus`: none, open, responded, accepted, agreed, kept
     given_at: datetime
 
@@ -124,10 +124,11 @@ def action_entries(
     person: Callable[[str], str],
 ) -> tuple[ActionEntry, ...]:
     """The actions a report of `assessment_ids[0]` shows, by point, open ones first."""
+    arose_in = set(assessment_ids)
     shown = [
         action
         for action in actions
-        if action.assessment_id in set(assessment_ids) or action.status == ActionStatus.OPEN
+        if action.assessment_id in arose_in or action.status == ActionStatus.OPEN
     ]
     shown.sort(key=lambda a: (a.point_number, a.status != ActionStatus.OPEN, a.due_on, a.id))
     return tuple(
@@ -166,6 +167,7 @@ def peer_entries(
         )
         for number, state in review.states.items():
             challenge = state.challenge
+            said = (challenge or state.verdict).comment.strip()
             verdicts.append(
                 PeerVerdict(
                     point_number=number,
@@ -174,7 +176,7 @@ def peer_entries(
                     verdict=Verdict(state.verdict.verdict).value,
                     challenged=challenge is not None,
                     reviewer_rating=None if challenge is None else challenge.reviewer_rating,
-                    comment=(challenge.comment.strip() if challenge and with_evidence else ""),
+                    comment=said if with_evidence else "",
                     challenge_status=state.status.value,
                     given_at=state.verdict.given_at,
                 )

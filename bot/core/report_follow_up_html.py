@@ -28,7 +28,7 @@ CHALLENGE_WORDS = {
     "responded": "Open: the team responded, waiting for the reviewer",
     "accepted": "Accepted: the team took the reviewer's rating",
     "agreed": "Resolved: the reviewer agreed after the team's response",
-    "kept": "Open: the reviewer kept the challenge",
+    "kept": "Kept: the reviewer kept the challenge",
 }
 
 
@@ -159,5 +159,10 @@ def _table(caption: str, headings: Sequence[str], rows: str) -> str:
 
 def results_cell(report: ReportData, number: int) -> str:
     """The results table's peer-review cell: each reviewer's word (and rating when challenged)."""
-    words = [verdict_words(v) for v in report.verdicts if v.point_number == number]
+    named = len(report.reviews) > 1  # with several reviewers, say whose word is whose
+    words = [
+        (f"{text(v.reviewer_name)}: " if named else "") + verdict_words(v)
+        for v in report.verdicts
+        if v.point_number == number
+    ]
     return "<br>".join(words) if words else "Not reviewed"
