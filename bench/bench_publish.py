@@ -6,11 +6,12 @@ open data validates, and a service not marked publishable appears in no file.
     python -m bench.bench_publish --screenshots docs/screenshots
 
 The portfolio comes from bench/seed.py (300 live LGDSS services, three assessments each, with
-changed answers and evidence); every tenth service is left unpublishable. The time is the wall
-clock of the real command (`python -m bot publish`) in a fresh process, interpreter start-up
-included, median of three runs, on each backend. Then, on SQLite's site: the JSON against
-docs/assessments.schema.json, a search of every file for every unpublishable service's name
-and page, and axe-core (WCAG 2.2 A/AA) on every page in headless Chromium at 1280 px.
+changed answers and evidence, and five improvement actions each); every tenth service is left
+unpublishable. The time is the wall clock of the real command (`python -m bot publish`) in a
+fresh process, interpreter start-up included, median of three runs, on each backend. Then, on
+SQLite's site: the JSON against docs/assessments.schema.json, a search of every file for every
+unpublishable service's name and page, and axe-core (WCAG 2.2 A/AA) on every page in headless
+Chromium at 1280 px.
 """
 
 from __future__ import annotations
@@ -30,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from bench.common import ROOT, backends, child_env, median, temporary_database
 from bench.report import BenchResult, Row, verdict
-from bench.seed import seed_portfolio, service_name
+from bench.seed import seed_actions, seed_portfolio, service_name
 from storage.db import make_engine
 from storage.migrate import upgrade
 from storage.models import Service
@@ -55,6 +56,14 @@ def _seed(url: str, services: int) -> list[int]:
         team_id=TEAM,
         owner_pool=[f"UBENCH{n:03d}" for n in range(40)],
         channels=[f"CBENCH{n:02d}" for n in range(20)],
+    )
+    # improvement actions on every report (#14): open, overdue, done and dropped
+    seed_actions(
+        engine,
+        services,
+        today=TODAY,
+        team_id=TEAM,
+        owner_pool=[f"UBENCH{n:03d}" for n in range(40)],
     )
     hidden = [n for n in range(1, services + 1) if n % UNPUBLISHED_EVERY == 0]
     with engine.begin() as connection:

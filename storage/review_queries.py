@@ -66,6 +66,24 @@ def invitations_of_team(team_id: str, *, session: Session) -> list[ReviewInvitat
     )
 
 
+def invitations_of_assessments(
+    assessment_ids: Sequence[int], *, team_id: str, session: Session
+) -> list[ReviewInvitation]:
+    """Every invitation of these assessments (withdrawn too), oldest first, in one statement."""
+    if not assessment_ids:
+        return []
+    return list(
+        session.scalars(
+            select(ReviewInvitation)
+            .where(
+                ReviewInvitation.team_id == team_id,
+                ReviewInvitation.assessment_id.in_(list(assessment_ids)),
+            )
+            .order_by(ReviewInvitation.id)
+        )
+    )
+
+
 def active_invitations(*, session: Session) -> list[ReviewInvitation]:
     """Invitations not withdrawn, of every workspace (open challenges live on these)."""
     return list(

@@ -34,7 +34,7 @@ from tests.harness import (
     RunningApp,
 )
 from tests.review_steps import ask, complete_assessment
-from tests.test_assessment_e2e import last_reply, newest_card, register
+from tests.test_assessment_e2e import last_reply, register
 
 
 @dataclass(frozen=True)
@@ -123,7 +123,12 @@ def start(app: RunningApp, role: Role) -> bool:
 
 def answer(app: RunningApp, role: Role) -> bool:
     before = rows(app)["answers"]
-    card = newest_card(app)
+    # Bins' open card, never one of the completed "Reviewed" assessment's (closed)
+    card = next(
+        m
+        for m in reversed(app.fake.messages(CHANNEL))
+        if m.get("text", "").startswith("Bins: Point ") and m["blocks"][-1]["type"] == "actions"
+    )
     app.driver.click_action(
         "rate_not_met",
         card["blocks"][-1]["elements"][0]["value"],

@@ -21,7 +21,17 @@ from storage.models import Service
 from storage.report_queries import remember_workspace_name
 from tests.browser import DESKTOP, PHONE, Browser, copy_screenshot
 from tests.browser import browser as browser  # the fixture
-from tests.report_seed import EVIDENCE, seed_reports
+from tests.report_seed import (
+    ACTION_OPEN,
+    CHALLENGE_COMMENT,
+    EVIDENCE,
+    FAR_FUTURE,
+    REVIEWER,
+    REVIEWER_ORG,
+    add_action,
+    add_review,
+    seed_reports,
+)
 from tests.test_export import T0, add_answer, add_assessment, add_service
 from tests.test_publish import run_cli
 
@@ -48,6 +58,10 @@ def seed_hostile(sessions: sessionmaker[Session]) -> tuple[int, int]:
             )
             add_answer(session, assessment, 1, "met", evidence=SCRIPT, links=[f"https://x/{IMG}"])
             add_answer(session, assessment, 2, "not_met", evidence=IMG, by=SCRIPT)
+            add_action(session, assessment, 2, f"{SCRIPT} then {IMG}", due_on=FAR_FUTURE, owner=IMG)
+            add_review(
+                session, assessment, SCRIPT, IMG, [(2, "challenge", "met", f"{IMG} {SCRIPT}")]
+            )
             ids.append(service.id)
     with sessions.begin() as session:
         session.execute(update(Service).where(Service.id.in_(ids)).values(publishable=True))
@@ -137,6 +151,17 @@ def test_the_report_in_a_real_browser(browser: Browser, site: Site, tmp_path: Pa
         "https://example.gov.uk/research",
         "Earlier answers",
         "Borsetshire County Council",
+        # improvement actions and peer review
+        "Actions and peer review",
+        "4 improvement actions: 2 open (1 overdue), 1 done, 1 dropped.",
+        f"Peer review by {REVIEWER} ({REVIEWER_ORG})",
+        "Improvement actions on point 1",
+        ACTION_OPEN,
+        "Overdue",
+        "Peer review of point 2",
+        "Challenge: ◐Partly met",
+        CHALLENGE_COMMENT,
+        "Open: waiting for the team",
     ]
     look(browser, site.bins, "report", tmp_path, needed)
     passes_axe(browser, site.bins)
@@ -175,6 +200,8 @@ def test_hostile_names_are_text_and_nothing_runs(
         assert not browser.alert_open(), f"an alert opened on {page.name}"
         text = browser.visible_text()
         assert SCRIPT in text and IMG.strip() in text, page.name
+        if page in site.hostile:  # the action and the reviewer's comment are text too
+            assert f"{SCRIPT} then {IMG}" in text and f"{IMG} {SCRIPT}" in text, page.name
         found = browser.script(
             "return {scripts: document.scripts.length, images: document.images.length,"
             " handlers: [...document.querySelectorAll('*')].filter("

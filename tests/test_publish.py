@@ -20,12 +20,20 @@ from bot.core.export import COLUMNS
 from bot.core.publish import gather_site
 from storage.report_queries import remember_workspace_name
 from tests.report_seed import (
+    ACTION_LATE,
+    ACTION_OPEN,
     BAD_LINK,
+    CHALLENGE_COMMENT,
     EVIDENCE,
+    FAR_FUTURE,
     HIDDEN,
+    HIDDEN_ACTION,
     HIDDEN_EVIDENCE,
+    REVIEWER,
     SAFE_LINK,
     Portfolio,
+    add_action,
+    add_review,
     seed_reports,
 )
 from tests.test_export import T0, add_answer, add_assessment, add_service
@@ -89,10 +97,26 @@ def test_publish_writes_the_site_of_publishable_services_only(
         f"services/never-assessed-{seeded.never}.html",
     }
     for name, content in files.items():  # nothing of the unpublished service, anywhere
-        for secret in (HIDDEN, HIDDEN_EVIDENCE, "Archived thing", f"-{seeded.hidden}.html"):
+        for secret in (
+            HIDDEN,
+            HIDDEN_EVIDENCE,
+            HIDDEN_ACTION,
+            "Archived thing",
+            f"-{seeded.hidden}.html",
+        ):
             assert secret not in content, (name, secret)
-    for name, content in files.items():  # and no evidence by default
-        assert EVIDENCE not in content and SAFE_LINK not in content, name
+    for name, content in files.items():  # and no evidence, action text or comment by default
+        for personal in (EVIDENCE, SAFE_LINK, ACTION_OPEN, ACTION_LATE, CHALLENGE_COMMENT):
+            assert personal not in content, (name, personal)
+    public_bins = files[f"services/bins-{seeded.bins}.html"]
+    for counted in (  # but the counts, statuses and verdict words are there
+        "4 improvement actions: 2 open (1 overdue), 1 done, 1 dropped.",
+        f"Peer review by <strong>{REVIEWER}",
+        "1 agreed, 2 challenged.",
+        "Challenge: <span",
+        "Open: waiting for the team",
+    ):
+        assert counted in public_bins, counted
     assert "3 services, 3 assessments, 6 files" in capsys.readouterr().err
 
     index = files["index.html"]
@@ -124,6 +148,13 @@ def test_publish_writes_the_site_of_publishable_services_only(
         (2, "met", "met"),
         (3, "not_applicable", None),
     ]
+    # each reviewer's verdict in words, per point: no names, no comments
+    assert [p["peer_verdicts"] for p in bins["points"]] == [
+        [{"verdict": "agree", "reviewer_rating": None, "challenge_status": "none"}],
+        [{"verdict": "challenge", "reviewer_rating": "partly_met", "challenge_status": "open"}],
+        [{"verdict": "agree", "reviewer_rating": "not_met", "challenge_status": "agreed"}],
+    ]
+    assert REVIEWER not in files["assessments.json"]
     assert bins["report_url"] == f"services/bins-{seeded.bins}.html"
     assert (site / bins["report_url"]).is_file()
     assert by_service["Parking"]["completed_on"] is None
@@ -131,6 +162,7 @@ def test_publish_writes_the_site_of_publishable_services_only(
     assert by_service["Parking"]["overall"] == "in_progress"
     old = records[1]
     assert old["previous_assessment_id"] is None and old["overall"] == "not_met"
+    assert all(point["peer_verdicts"] == [] for point in old["points"])  # never reviewed
     assert [(p["number"], p["rating"], p["previous_rating"]) for p in old["points"]] == [
         (1, "not_met", None),
         (2, "met", None),
@@ -154,6 +186,7 @@ def test_with_evidence_and_all(cli_env: str, seeded: Portfolio, tmp_path: Path) 
     assert "Archived thing" not in "".join(files.values())  # archived: never
     bins = files[f"services/bins-{seeded.bins}.html"]
     assert EVIDENCE in bins and f'href="{SAFE_LINK}" rel="noopener noreferrer"' in bins
+    assert ACTION_OPEN in bins and CHALLENGE_COMMENT in bins  # an internal copy has them
     assert BAD_LINK not in bins
     validate(json.loads(files["assessments.json"]))
     rows = list(csv.DictReader(io.StringIO(files["assessments.csv"], newline="")))
@@ -164,6 +197,7 @@ def test_with_evidence_and_all(cli_env: str, seeded: Portfolio, tmp_path: Path) 
     assert run_cli(["publish", "--out", str(site)]) == 0
     for name, content in every_file(site).items():
         assert HIDDEN not in content and EVIDENCE not in content, name
+        assert ACTION_OPEN not in content and CHALLENGE_COMMENT not in content, name
     assert not (site / f"services/secret-squirrel-service-{seeded.hidden}.html").exists()
 
 
@@ -228,4 +262,6 @@ def test_gathering_the_site_costs_the_same_statements_at_any_size(
             service.publishable = True
             assessment = add_assessment(session, service, ["One", "Two"], started_at=T0)
             add_answer(session, assessment, 1, "met", at=T0)
+            add_action(session, assessment, 2, "Fix it", due_on=FAR_FUTURE)
+            add_review(session, assessment, "Pat", "", [(1, "challenge", "partly_met", "Hm")])
     assert statements() == small

@@ -10,13 +10,12 @@ from zoneinfo import ZoneInfo
 
 from bot.core.portfolio_html import render_portfolio
 from bot.core.report import (
-    ActionEntry,
     AnswerEntry,
     OutcomeReading,
     PointReport,
     ReportData,
-    ReviewVerdict,
 )
+from bot.core.report_follow_up import ActionEntry, PeerReview, PeerVerdict
 from bot.core.report_html import render_report
 from bot.core.summary import build_summary
 from storage.values import CurrentAnswer, LatestAssessment, ServiceRecord
@@ -175,32 +174,78 @@ def test_without_evidence_says_so_and_shows_none() -> None:
         previous_assessment_id=None,
     )
     page = render_report(bare, tz=LONDON, generated_at=NOW)
-    assert "Evidence notes and links are not included" in page
+    assert "Evidence notes and links, action texts and peer reviewers' comments are not" in page
     assert "No evidence was recorded" not in page and "Previously" not in page
 
 
-def test_sections_of_other_features_appear_only_when_they_have_entries() -> None:
-    empty = render_report(report(), tz=LONDON, generated_at=NOW)
-    for heading in ('id="actions"', 'id="reviews"', 'id="outcomes"'):
-        assert heading not in empty
+def verdict(number: int, said: str, rating: str | None, comment: str, status: str) -> PeerVerdict:
+    return PeerVerdict(
+        number, "Pat Peer", "Kent CC", said, rating is not None, rating, comment, status, NOW
+    )
+
+
+def test_actions_and_peer_review_by_point_and_in_summary() -> None:
+    bare = render_report(report(), tz=LONDON, generated_at=NOW)
+    assert "No improvement actions have been recorded." in bare
+    assert "No peer review of this assessment yet." in bare
+    assert '<th scope="col">Peer review</th>' not in bare
     full = render_report(
         report(
-            actions=(ActionEntry(1, "Run usability tests <b>", "open", "Olive", date(2026, 5, 1)),),
-            reviews=(ReviewVerdict(2, "Pat Peer", "Met", "Convincing", NOW),),
-            outcomes=(OutcomeReading("Digital take-up", "61%", date(2026, 3, 1)),),
+            actions=(
+                ActionEntry(
+                    1, "Run usability tests <b>", "Olive", date(2026, 3, 1), "open", True, None
+                ),
+                ActionEntry(
+                    9, "On a point now gone", "Olive", date(2026, 9, 1), "open", False, None
+                ),
+            ),
+            reviews=(PeerReview("Pat Peer", "Kent CC", NOW, 1, 1, 1, 3),),
+            verdicts=(
+                verdict(1, "agree", None, "", "none"),
+                verdict(2, "challenge", "not_met", "Not <em>convinced</em>", "open"),
+            ),
         ),
         tz=LONDON,
         generated_at=NOW,
     )
+    parsed = outline(full)
+    text = " ".join("".join(parsed.text).split())
     for needed in (
-        'id="actions"',
-        "Run usability tests &lt;b&gt;",
-        'id="reviews"',
-        "Pat Peer",
-        'id="outcomes"',
-        "Digital take-up",
-        "61%",
+        "Actions and peer review",
+        "2 improvement actions: 2 open (1 overdue), 0 done, 0 dropped.",
+        "Peer review by Pat Peer (Kent CC), finished 10 Mar 2026, 12:00: 1 agreed, 1 challenged.",
+        "1 challenge still open.",
+        "Improvement actions on point 1",
+        "Run usability tests <b>",
+        "1 March 2026 Overdue",
+        "Open actions on points this assessment does not have",
+        "On a point now gone",
+        "Peer review of point 2",
+        "Challenge: ✘Not met",
+        "Not <em>convinced</em>",
+        "Open: waiting for the team",
     ):
+        assert needed in text, needed
+    assert "<em>" not in full and "<b>" not in full
+    # every table has a caption and header cells, inside a labelled, focusable region
+    assert full.count("<table") == full.count("<caption>") == len(parsed.having("thead"))
+    regions = [div for div in parsed.having("div") if div.get("role") == "region"]
+    assert len(regions) == full.count("<table") and all(
+        div.get("tabindex") == "0" and (div.get("aria-label") or div.get("aria-labelledby"))
+        for div in regions
+    )
+    assert '<th scope="col">Peer review</th>' in full and "Not reviewed" in full
+
+
+def test_outcomes_appear_only_when_they_have_entries() -> None:
+    empty = render_report(report(), tz=LONDON, generated_at=NOW)
+    assert 'id="outcomes"' not in empty
+    full = render_report(
+        report(outcomes=(OutcomeReading("Digital take-up", "61%", date(2026, 3, 1)),)),
+        tz=LONDON,
+        generated_at=NOW,
+    )
+    for needed in ('id="outcomes"', "Digital take-up", "61%"):
         assert needed in full, needed
 
 
@@ -305,3 +350,27 @@ def test_the_single_file_portfolio_links_nowhere() -> None:
     )
     hrefs = [a.get("href") for a in outline(page).having("a")]
     assert hrefs == ["#main"]
+
+
+def test_with_several_reviewers_the_results_table_says_whose_verdict_is_whose() -> None:
+    sam = replace(verdict(1, "challenge", "partly_met", "Thin", "accepted"), reviewer_name="Sam")
+    page = render_report(
+        report(
+            reviews=(
+                PeerReview("Pat Peer", "Kent CC", NOW, 1, 0, 0, 3),
+                PeerReview("Sam", "", None, 0, 1, 0, 3),
+            ),
+            verdicts=(verdict(1, "agree", None, "", "none"), sam),
+        ),
+        tz=LONDON,
+        generated_at=NOW,
+    )
+    text = " ".join("".join(outline(page).text).split())
+    for needed in (
+        "Pat Peer: Agree",
+        "Sam: Challenge: ◐Partly met",
+        "Peer review by Sam, in progress, 1 of 3 points: 0 agreed, 1 challenged.",
+        "Accepted: the team took the reviewer's rating",
+        "0 challenges still open.",
+    ):
+        assert needed in text, needed

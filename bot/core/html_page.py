@@ -104,6 +104,9 @@ var(--line)}
 .evidence{white-space:pre-wrap;margin:.5rem 0;padding:.5rem 1rem;border-left:.25rem solid
 var(--line)}
 .history{margin:.25rem 0;padding-left:1.25rem}
+.comment{white-space:pre-wrap}
+.overdue{border:1px solid var(--ink);padding:0 .25rem;white-space:nowrap}
+.point .follow caption{font-size:1rem}
 .key{display:flex;flex-wrap:wrap;gap:.5rem 1rem;list-style:none;padding:0}
 .vh{position:absolute!important;width:1px!important;height:1px!important;overflow:hidden!important;
 clip:rect(0 0 0 0)!important;clip-path:inset(50%)!important;white-space:nowrap!important}

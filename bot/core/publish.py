@@ -3,14 +3,17 @@
 What goes out, and what stays in:
 - only services marked publishable (unless `include_all`, for an internal copy), never
   archived ones; a service left out appears in no file at all, not even in the figures;
-- evidence notes and links only with `with_evidence`: they may hold personal data;
+- evidence notes and links, action texts and reviewers' comments only with `with_evidence`:
+  they may hold personal data (action counts, statuses and verdict words are always there);
 - `index.html` (figures, heatmap, weakest points, every service), one report page per service
   under `services/`, `assessments.json` (one record per assessment of each service, valid
   against `docs/assessments.schema.json`) and `assessments.csv` (the export's own writer,
   one row per point of each latest assessment).
 
-Reading is one short read-only transaction for the reports (five statements), one for the
-summary's portfolio (five), one for every assessment's ratings (three) and one for the CSV,
+Reading is one short read-only transaction for the reports (ten statements, actions and peer
+reviews included), one for the
+summary's portfolio (five), one for every assessment's ratings and peer verdicts (six) and one
+for the CSV,
 whatever the number of services. Files are written into the folder given, replacing those of
 the same names; report pages left there by an earlier run that this run did not write are
 deleted, so a service that stopped being publishable does not linger on the site.
@@ -19,7 +22,7 @@ deleted, so a service that stopped being publishable does not linger on the site
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -39,7 +42,9 @@ from bot.core.report import (
     overall_result,
     report_filename,
 )
+from bot.core.report_follow_up import load_follow_up, peer_entries, reviews_of_assessments
 from bot.core.report_html import render_report
+from bot.core.review_overview import AssessmentReview
 from bot.core.summary import Summary, build_summary
 from storage.export_queries import AssessmentRows, stream_export
 from storage.report_queries import RatedAssessment, assessment_history, load_report_rows
@@ -57,6 +62,8 @@ class Site:
     summary: Summary
     hrefs: dict[int, str]  # service id -> report page, relative to the site's root
     history: dict[int, list[RatedAssessment]] = field(default_factory=dict)  # oldest first
+    # assessment id -> point -> each peer reviewer's verdict words, for the open data
+    verdicts: dict[int, dict[int, list[dict[str, Any]]]] = field(default_factory=dict)
 
 
 def gather_site(
@@ -75,11 +82,17 @@ def gather_site(
     """Everything the site shows, read in two short transactions (names resolved after)."""
     with sessions.begin() as session:
         rows = load_report_rows(session=session, team_id=team_id, publishable_only=not include_all)
+        follow_up = load_follow_up(rows, session=session, team_id=team_id)
     with sessions.begin() as session:
         records = load_portfolio(session=session, team_id=team_id)
     with sessions.begin() as session:
         history = assessment_history(
             session=session, team_id=team_id, service_ids=[s.id for s in rows.services]
+        )
+        reviews = reviews_of_assessments(
+            [rated.assessment.id for kept in history.values() for rated in kept],
+            session=session,
+            team_id=team_id,
         )
     chosen = {service.id for service in rows.services}
     summary = build_summary(
@@ -91,6 +104,8 @@ def gather_site(
     )
     reports = build_reports(
         rows,
+        follow_up=follow_up,
+        today=now.astimezone(tz).date(),
         organisation=organisation,
         with_evidence=with_evidence,
         person=person or _as_is,
@@ -103,7 +118,31 @@ def gather_site(
         + report_filename(report.service_name, report.service_id)
         for report in reports
     }
-    return Site(organisation, team_id, tuple(reports), summary, hrefs, history)
+    verdicts = {
+        rated.assessment.id: _verdict_words(reviews.get(rated.assessment.id, ()), rated)
+        for kept in history.values()
+        for rated in kept
+    }
+    return Site(organisation, team_id, tuple(reports), summary, hrefs, history, verdicts)
+
+
+def _verdict_words(
+    reviews: Sequence[AssessmentReview], rated: RatedAssessment
+) -> dict[int, list[dict[str, Any]]]:
+    """Per point, each peer reviewer's verdict in words (no names, no comments: open data)."""
+    _, verdicts = peer_entries(
+        reviews, numbers=[number for number, _ in rated.points], with_evidence=False
+    )
+    words: dict[int, list[dict[str, Any]]] = {}
+    for verdict in verdicts:
+        words.setdefault(verdict.point_number, []).append(
+            {
+                "verdict": verdict.verdict,
+                "reviewer_rating": verdict.reviewer_rating,
+                "challenge_status": verdict.challenge_status,
+            }
+        )
+    return words
 
 
 def report_href(report: ReportData) -> str:
@@ -165,6 +204,7 @@ def _record(
                 "title": title,
                 "rating": rating,
                 "previous_rating": None if before is None else before.get(number),
+                "peer_verdicts": site.verdicts.get(assessment.id, {}).get(number, []),
             }
             for (number, title), rating in zip(rated.points, ratings, strict=True)
         ],

@@ -4,9 +4,9 @@ The report is assembled here from storage rows into frozen values, and rendered 
 (`bot.core.report_html`), so the same data makes the DM'd file, the CLI's file, the published
 pages and the open data, and every one of them says the same thing.
 
-Sections that other features fill are here already, empty until they land: `actions`,
-`reviews` and `outcomes` are empty tuples today and the renderer shows each section only when
-it has entries. A feature that lands adds a loader that fills its tuple; nothing else changes.
+Improvement actions and peer reviews come from `bot.core.report_follow_up` (loaded beside the
+rows, in the same transaction). `outcomes` and `service_type` are still left for the outcomes
+feature: an empty tuple and None, and the renderer shows a section only when it has entries.
 
 People and channels are shown by name when a resolver is given (Slack, or a Slack token on the
 command line) and by their Slack id otherwise, so a leaver's answers still show.
@@ -16,9 +16,17 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
+from bot.core.report_follow_up import (
+    ActionEntry,
+    FollowUp,
+    PeerReview,
+    PeerVerdict,
+    action_entries,
+    peer_entries,
+)
 from storage.report_queries import AnswerRow, AssessmentRow, ReportRows, ServiceRow
 from storage.values import Rating
 
@@ -56,28 +64,6 @@ class PointReport:
     @property
     def rating(self) -> str:
         return UNANSWERED if self.current is None else self.current.rating
-
-
-@dataclass(frozen=True)
-class ActionEntry:
-    """An agreed action (the actions feature fills these; empty until it lands)."""
-
-    point_number: int | None
-    title: str
-    status: str
-    owner: str
-    due_on: date | None
-
-
-@dataclass(frozen=True)
-class ReviewVerdict:
-    """A peer reviewer's verdict (the peer-review feature fills these; empty until it lands)."""
-
-    point_number: int | None
-    reviewer: str
-    verdict: str
-    note: str
-    reviewed_at: datetime | None
 
 
 @dataclass(frozen=True)
@@ -130,8 +116,9 @@ class ReportData:
     points: tuple[PointReport, ...]
     with_evidence: bool
     service_type: str | None = None  # the service-type feature fills this; None until then
-    actions: tuple[ActionEntry, ...] = ()
-    reviews: tuple[ReviewVerdict, ...] = ()
+    actions: tuple[ActionEntry, ...] = ()  # by point; see `report_follow_up.action_entries`
+    reviews: tuple[PeerReview, ...] = ()  # one per reviewer of the latest assessment
+    verdicts: tuple[PeerVerdict, ...] = ()  # by point, then reviewer
     outcomes: tuple[OutcomeReading, ...] = ()
 
     @property
@@ -181,6 +168,8 @@ def report_filename(service_name: str, service_id: int) -> str:
 def build_reports(
     rows: ReportRows,
     *,
+    follow_up: FollowUp,
+    today: date,
     organisation: str,
     with_evidence: bool = True,
     person: Resolve = _as_is,
@@ -189,10 +178,33 @@ def build_reports(
 ) -> list[ReportData]:
     """One report per service in `rows`, in the rows' (name) order."""
     titles = standard_titles or {}
-    return [
-        _report(service, rows, organisation, with_evidence, person, channel, titles)
-        for service in rows.services
-    ]
+    reports = []
+    for service in rows.services:
+        report = _report(service, rows, organisation, with_evidence, person, channel, titles)
+        reports.append(_with_follow_up(report, follow_up, rows, today, person))
+    return reports
+
+
+def _with_follow_up(
+    report: ReportData, follow_up: FollowUp, rows: ReportRows, today: date, person: Resolve
+) -> ReportData:
+    """The report with its actions and peer reviews (none before a first assessment)."""
+    if report.assessment_id is None:
+        return report
+    assessment_ids = [row.id for row in rows.assessments.get(report.service_id, ())]
+    actions = action_entries(
+        follow_up.actions.get(report.service_id, ()),
+        assessment_ids=assessment_ids,
+        today=today,
+        with_evidence=report.with_evidence,
+        person=person,
+    )
+    reviews, verdicts = peer_entries(
+        follow_up.reviews.get(report.assessment_id, ()),
+        numbers=[point.number for point in report.points],
+        with_evidence=report.with_evidence,
+    )
+    return replace(report, actions=actions, reviews=reviews, verdicts=verdicts)
 
 
 def _report(

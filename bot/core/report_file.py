@@ -17,6 +17,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.export import AnswererNames
 from bot.core.report import build_reports, report_filename
+from bot.core.report_follow_up import load_follow_up
 from bot.core.report_html import render_report
 from storage.report_queries import load_report_rows
 
@@ -57,8 +58,11 @@ def build_report_file(
     """The report of the service's latest assessment, evidence included; None if no service."""
     with sessions.begin() as session:
         rows = load_report_rows(session=session, team_id=team_id, service_ids=[service_id])
+        follow_up = load_follow_up(rows, session=session, team_id=team_id)
     reports = build_reports(
         rows,
+        follow_up=follow_up,
+        today=now.astimezone(tz).date(),
         organisation=organisation,
         with_evidence=True,
         person=namer.person,

@@ -3,8 +3,10 @@
 Reading order follows what a head of digital or a peer reviewer asks first: what is this
 service, how did it do overall, which points fell short, then each point's evidence and
 history. The results table carries the previous assessment's rating beside each point, so
-change reads across a row. Sections other features fill (actions, peer review, outcomes) are
-rendered only when they have entries.
+change reads across a row, and the peer reviewers' verdicts when there are any. Then a short
+section on improvement actions and peer review, and under each point its actions and verdicts
+(`bot.core.report_follow_up_html`). The outcomes section is still left for its feature and
+rendered only when it has entries.
 """
 
 from __future__ import annotations
@@ -27,13 +29,12 @@ from bot.core.html_page import (
 from bot.core.report import (
     COMPLETED,
     NOT_ASSESSED,
-    ActionEntry,
     AnswerEntry,
     OutcomeReading,
     PointReport,
     ReportData,
-    ReviewVerdict,
 )
+from bot.core.report_follow_up_html import follow_up_summary, point_follow_up, results_cell
 from storage.values import Rating
 
 KIND = "Service assessment report"
@@ -52,22 +53,18 @@ def render_report(
     ]
     if report.points:
         body.append(_results_table(report))
+        body.append(follow_up_summary(report, tz))
         body.append(_details(report, tz))
-    body.extend(
-        section
-        for section in (
-            _actions(report.actions),
-            _reviews(report.reviews, tz),
-            _outcomes(report.outcomes),
-        )
-        if section
-    )
+    body.append(_outcomes(report.outcomes))
     footer = (
         f"Produced by assessbot on {text(local_day(generated_at, tz))} from the "
         f"{text(report.organisation)} assessment records. Times are {text(tz.key)} time."
     )
     if not report.with_evidence:
-        footer += " Evidence notes and links are not included in this copy."
+        footer += (
+            " Evidence notes and links, action texts and peer reviewers' comments are not"
+            " included in this copy."
+        )
     return page(
         title=f"{report.service_name}: {KIND}",
         organisation=report.organisation,
@@ -145,12 +142,17 @@ def _result(report: ReportData) -> str:
 
 def _results_table(report: ReportData) -> str:
     has_previous = report.previous_assessment_id is not None
+    reviewed = bool(report.reviews)
     previous_head = '<th scope="col">Previously</th>' if has_previous else ""
+    if reviewed:
+        previous_head += '<th scope="col">Peer review</th>'
     rows = []
     for point in report.points:
         previous = f"<td>{rating_badge(point.previous_rating)}</td>" if has_previous else ""
         if has_previous and point.previous_rating is None:
             previous = "<td>Not asked</td>"
+        if reviewed:
+            previous += f"<td>{results_cell(report, point.number)}</td>"
         rows.append(
             f'<tr><th scope="row"><a href="#point-{point.number}">{point.number}. '
             f"{text(point.title)}</a></th><td>{rating_badge(point.rating)}</td>{previous}</tr>"
@@ -158,6 +160,8 @@ def _results_table(report: ReportData) -> str:
     caption = "Rating of each point"
     if has_previous:
         caption += ", beside the previous assessment's rating"
+    if reviewed:
+        caption += ", and the peer reviewers' verdicts"
     return (
         '<h2 id="results">Results by point</h2>\n'
         f'<div class="scroll" role="region" aria-labelledby="results" tabindex="0">'
@@ -170,11 +174,13 @@ def _results_table(report: ReportData) -> str:
 def _details(report: ReportData, tz: ZoneInfo) -> str:
     parts = ['<h2 id="evidence">Evidence and history, point by point</h2>']
     for point in report.points:
-        parts.append(_point(point, report.with_evidence, tz))
+        parts.append(
+            _point(point, report.with_evidence, tz, point_follow_up(report, point.number, tz))
+        )
     return "\n".join(parts)
 
 
-def _point(point: PointReport, with_evidence: bool, tz: ZoneInfo) -> str:
+def _point(point: PointReport, with_evidence: bool, tz: ZoneInfo, follow_up: str) -> str:
     heading = (
         f'<h3 id="point-{point.number}">{point.number}. {text(point.title)}</h3>'
         f"<p>{rating_badge(point.rating)}"
@@ -186,7 +192,10 @@ def _point(point: PointReport, with_evidence: bool, tz: ZoneInfo) -> str:
     heading += "</p>"
     current = point.current
     if current is None:
-        return f'<section class="point">{heading}<p>Nobody has answered this point.</p></section>'
+        return (
+            f'<section class="point">{heading}<p>Nobody has answered this point.</p>'
+            f"{follow_up}</section>"
+        )
     body = [heading, _answered(current, tz)]
     if with_evidence:
         body.append(_evidence(current))
@@ -199,6 +208,7 @@ def _point(point: PointReport, with_evidence: bool, tz: ZoneInfo) -> str:
             f"<p><strong>Earlier answers</strong> (oldest first)</p>"
             f'<ol class="history">{items}</ol>'
         )
+    body.append(follow_up)
     return f'<section class="point">{"".join(body)}</section>'
 
 
@@ -222,38 +232,7 @@ def _evidence(entry: AnswerEntry) -> str:
     return "".join(parts)
 
 
-# --- the sections other features fill (empty today: nothing is rendered) ------------------
-
-
-def _actions(actions: tuple[ActionEntry, ...]) -> str:
-    if not actions:
-        return ""
-    rows = "".join(
-        f"<tr><td>{text(action.point_number or '—')}</td><td>{text(action.title)}</td>"
-        f"<td>{text(action.status)}</td><td>{text(action.owner)}</td>"
-        f"<td>{text(local_day(action.due_on))}</td></tr>"
-        for action in actions
-    )
-    return (
-        '<h2 id="actions">Actions</h2><div class="scroll" role="region" aria-labelledby="actions"'
-        ' tabindex="0"><table><caption>Actions agreed after the assessment</caption><thead><tr>'
-        '<th scope="col">Point</th><th scope="col">Action</th><th scope="col">Status</th>'
-        '<th scope="col">Owner</th><th scope="col">Due</th></tr></thead>'
-        f"<tbody>{rows}</tbody></table></div>"
-    )
-
-
-def _reviews(reviews: tuple[ReviewVerdict, ...], tz: ZoneInfo) -> str:
-    if not reviews:
-        return ""
-    items = "".join(
-        f"<li><strong>{text(review.verdict)}</strong>"
-        f"{f' on point {review.point_number}' if review.point_number else ''} from "
-        f"{text(review.reviewer)}, {time_element(review.reviewed_at, tz)}"
-        f"{f'<p>{text(review.note)}</p>' if review.note else ''}</li>"
-        for review in reviews
-    )
-    return f'<h2 id="reviews">Peer review</h2><ul>{items}</ul>'
+# --- the section the outcomes feature fills (empty today: nothing is rendered) -----------
 
 
 def _outcomes(outcomes: tuple[OutcomeReading, ...]) -> str:
