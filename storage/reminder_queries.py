@@ -101,25 +101,27 @@ def _snapshots(session: Session, *where: ColumnElement[bool]) -> list[ServiceDue
         .order_by(Service.next_due_on, Service.name_key, Service.id)
     ).all()
     work = _in_progress_by_service(session, where)
-    return [
-        ServiceDue(
-            id=service.id,
-            team_id=service.team_id,
-            name=service.name,
-            phase=service.phase,
-            team_channel_id=service.team_channel_id,
-            interval_months=service.interval_months,
-            last_assessed_on=service.last_assessed_on,
-            next_due_on=service.next_due_on,
-            due_reason=service.due_reason,
-            created_at=service.created_at,
-            owner_ids=tuple(service.owner_ids),
-            snoozed_until=service.snoozed_until,
-            archived=service.archived_at is not None,
-            in_progress=work.get(service.id),
-        )
-        for service in services
-    ]
+    return [service_due(service, work.get(service.id)) for service in services]
+
+
+def service_due(service: Service, in_progress: InProgress | None = None) -> ServiceDue:
+    """The planners' snapshot of a service row: one shape for reminders, actions and reviews."""
+    return ServiceDue(
+        id=service.id,
+        team_id=service.team_id,
+        name=service.name,
+        phase=service.phase,
+        team_channel_id=service.team_channel_id,
+        interval_months=service.interval_months,
+        last_assessed_on=service.last_assessed_on,
+        next_due_on=service.next_due_on,
+        due_reason=service.due_reason,
+        created_at=service.created_at,
+        owner_ids=tuple(service.owner_ids),
+        snoozed_until=service.snoozed_until,
+        archived=service.archived_at is not None,
+        in_progress=in_progress,
+    )
 
 
 def _in_progress_by_service(

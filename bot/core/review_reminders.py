@@ -28,6 +28,7 @@ from bot.core.reviews import (
 )
 from bot.core.working_hours import WorkingHours
 from storage.models import AssessmentPoint, ReviewInvitation, Service
+from storage.reminder_queries import service_due
 from storage.review_queries import responses_of, verdicts_of
 from storage.values import NudgeKey, ServiceDue
 
@@ -124,24 +125,7 @@ def service_snapshots(service_ids: Sequence[int], *, session: Session) -> dict[i
         .where(Service.id.in_(set(service_ids)))
         .options(subqueryload(Service.owners))
     )
-    return {
-        service.id: ServiceDue(
-            id=service.id,
-            team_id=service.team_id,
-            name=service.name,
-            phase=service.phase,
-            team_channel_id=service.team_channel_id,
-            interval_months=service.interval_months,
-            last_assessed_on=service.last_assessed_on,
-            next_due_on=service.next_due_on,
-            due_reason=service.due_reason,
-            created_at=service.created_at,
-            owner_ids=tuple(service.owner_ids),
-            snoozed_until=service.snoozed_until,
-            archived=service.archived_at is not None,
-        )
-        for service in rows
-    }
+    return {service.id: service_due(service) for service in rows}
 
 
 def open_challenges(

@@ -25,9 +25,8 @@ from bot.core.people import Directory, Person
 from bot.core.working_hours import WorkingHours
 from bot.deps import Deps
 from storage.action_queries import nudge_candidates
-from storage.models import Service
-from storage.reminder_queries import NudgeState, load_nudge_states
-from storage.values import ActionView, NudgeKey, ServiceDue
+from storage.reminder_queries import NudgeState, load_nudge_states, service_due
+from storage.values import ActionView, NudgeKey
 
 logger = logging.getLogger(__name__)
 
@@ -91,22 +90,4 @@ def action_due(view: ActionView) -> ActionDue:
         owner_id=action.owner_id,
         due_on=action.due_on,
         snoozed_until=action.snoozed_until,
-    )
-
-
-def service_due(service: Service) -> ServiceDue:
-    return ServiceDue(
-        id=service.id,
-        team_id=service.team_id,
-        name=service.name,
-        phase=service.phase,
-        team_channel_id=service.team_channel_id,
-        interval_months=service.interval_months,
-        last_assessed_on=service.last_assessed_on,
-        next_due_on=service.next_due_on,
-        due_reason=service.due_reason,
-        created_at=service.created_at,
-        owner_ids=tuple(service.owner_ids),
-        snoozed_until=service.snoozed_until,
-        archived=service.archived_at is not None,
     )
