@@ -94,13 +94,20 @@ def manages(deps: Deps, client: WebClient, user_id: str, service: Service) -> bo
     return may_manage(directory, user_id, service, deps.settings.admins)
 
 
-def admin_here(deps: Deps, client: WebClient, team_id: str, user_id: str) -> bool:
-    """An admin of this workspace (listed, or Slack's own); "no" when Slack cannot say."""
+def admin_here(
+    deps: Deps, client: WebClient, team_id: str, user_id: str, *, strict: bool = False
+) -> bool:
+    """An admin of this workspace (listed, or Slack's own); "no" when Slack cannot say.
+
+    `strict` lets Slack's failure through instead, for a command whose reply can say what
+    went wrong: an admin told "only admins" because Slack timed out would be misled."""
     if user_id in deps.settings.admins:
         return True
     try:
         person = request_directory(deps.people, client, team_id).lookup(user_id)
     except SLACK_CALL_ERRORS:
+        if strict:
+            raise
         logger.warning("users.info failed while checking for an admin; treating as not admin")
         return False
     return is_admin(user_id, person, deps.settings.admins, team_id=team_id)

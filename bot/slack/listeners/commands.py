@@ -53,7 +53,7 @@ def register(app: App, deps: Deps, router: CommandRouter) -> None:
             trigger_id=command.get("trigger_id", ""),
             args=args,
             text=command.get("text", ""),
-            is_admin=lambda: admin_here(deps, client, command["team_id"], user_id),
+            is_admin=lambda: admin_here(deps, client, command["team_id"], user_id, strict=True),
         )
         tell = lambda text: respond(text=text)  # noqa: E731
         if subcommand.opens_modal:
