@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 from pathlib import Path
 
 import pytest
@@ -37,6 +38,7 @@ from tests.review_steps import (
     review_thread,
     rows,
 )
+from tests.test_actions_e2e import rate_all
 from tests.test_assessment_e2e import last_reply, register
 
 CHALLENGED = {3: "not_met", 7: "partly_met", 11: "not_met"}
@@ -265,3 +267,17 @@ def test_modal_mistakes_come_back_on_the_field_and_save_nothing(slack_app: Runni
     )
     assert set(response.json()["errors"]) == {"links"}
     assert rows(app) == before
+
+
+def test_review_cards_show_the_points_open_actions(slack_app_each_db: RunningApp) -> None:
+    """The reviewer judging a weak point sees what the team has already promised to do (#14)."""
+    app = slack_app_each_db
+    register(app, "Bins", owners=[OWNER])
+    app.driver.command("start Bins", user=OWNER, channel=CHANNEL)
+    rate_all(app, {1: "Not met", 2: "Partly met"}, add_on_card=1)
+    ask(app, "Bins")
+    first = json.dumps(review_card(app, 1)["blocks"], ensure_ascii=False)
+    assert "Run usability tests with 5 residents" in first
+    agree(app, 1)
+    second = json.dumps(review_card(app, 2)["blocks"], ensure_ascii=False)
+    assert "Run usability tests with 5 residents" not in second  # point 1's, not point 2's
