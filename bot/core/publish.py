@@ -9,7 +9,8 @@ What goes out, and what stays in:
   against `docs/assessments.schema.json`) and `assessments.csv` (the export's own writer,
   one row per point of each latest assessment).
 
-Reading is one short read-only transaction for the reports (five statements), one for the
+Reading is one short read-only transaction for the reports (eight statements, outcome
+measures included), one for the
 summary's portfolio (five), one for every assessment's ratings (three) and one for the CSV,
 whatever the number of services. Files are written into the folder given, replacing those of
 the same names; report pages left there by an earlier run that this run did not write are
@@ -19,7 +20,7 @@ deleted, so a service that stopped being publishable does not linger on the site
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -40,6 +41,7 @@ from bot.core.report import (
     report_filename,
 )
 from bot.core.report_html import render_report
+from bot.core.report_outcomes import StandardCredit
 from bot.core.summary import Summary, build_summary
 from storage.export_queries import AssessmentRows, stream_export
 from storage.report_queries import RatedAssessment, assessment_history, load_report_rows
@@ -71,6 +73,7 @@ def gather_site(
     person: Resolve | None = None,
     channel: Resolve | None = None,
     standard_titles: dict[str, str] | None = None,
+    credits: Mapping[str, StandardCredit] | None = None,
 ) -> Site:
     """Everything the site shows, read in two short transactions (names resolved after)."""
     with sessions.begin() as session:
@@ -96,6 +99,7 @@ def gather_site(
         person=person or _as_is,
         channel=channel or _as_is,
         standard_titles=standard_titles,
+        credits=credits,
     )
     hrefs = {
         report.service_id: SERVICES_DIR
@@ -145,7 +149,11 @@ def _record(
     ratings = [rated.ratings.get(number, UNANSWERED) for number, _ in rated.points]
     return {
         "assessment_id": assessment.id,
-        "service": {"id": report.service_id, "name": report.service_name},
+        "service": {
+            "id": report.service_id,
+            "name": report.service_name,
+            "type": report.service_type,
+        },
         "organisation": site.organisation,
         "standard": {
             "id": assessment.standard_id,

@@ -4,9 +4,11 @@ The report is assembled here from storage rows into frozen values, and rendered 
 (`bot.core.report_html`), so the same data makes the DM'd file, the CLI's file, the published
 pages and the open data, and every one of them says the same thing.
 
-Sections that other features fill are here already, empty until they land: `actions`,
-`reviews` and `outcomes` are empty tuples today and the renderer shows each section only when
-it has entries. A feature that lands adds a loader that fills its tuple; nothing else changes.
+Sections that other features fill are here already, empty until they land: `actions` and
+`reviews` are empty tuples today and the renderer shows each section only when it has entries.
+A feature that lands adds a loader that fills its tuple; nothing else changes. The outcomes
+(#13) have landed: `service_type`, `outcomes` (`bot.core.report_outcomes`) and the standard's
+`credit` (#18) are filled by `_with_outcomes`.
 
 People and channels are shown by name when a resolver is given (Slack, or a Slack token on the
 command line) and by their Slack id otherwise, so a leaver's answers still show.
@@ -15,10 +17,18 @@ command line) and by their Slack id otherwise, so a leaver's answers still show.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
+from bot.core.report_outcomes import (
+    OutcomeReading as OutcomeReading,  # re-exported: the report's outcome rows
+)
+from bot.core.report_outcomes import (
+    StandardCredit,
+    credit_for,
+    outcome_readings,
+)
 from storage.report_queries import AnswerRow, AssessmentRow, ReportRows, ServiceRow
 from storage.values import Rating
 
@@ -81,15 +91,6 @@ class ReviewVerdict:
 
 
 @dataclass(frozen=True)
-class OutcomeReading:
-    """A reading of an outcome measure (the outcomes feature fills these; empty until then)."""
-
-    measure: str
-    value: str
-    read_on: date | None
-
-
-@dataclass(frozen=True)
 class RatingCounts:
     """How many points have each rating (`bot.core.flow.Tally` is the live assessment's)."""
 
@@ -129,10 +130,11 @@ class ReportData:
     previous_completed_at: datetime | None
     points: tuple[PointReport, ...]
     with_evidence: bool
-    service_type: str | None = None  # the service-type feature fills this; None until then
+    service_type: str | None = None  # transactional | relational (#13)
     actions: tuple[ActionEntry, ...] = ()
     reviews: tuple[ReviewVerdict, ...] = ()
-    outcomes: tuple[OutcomeReading, ...] = ()
+    outcomes: tuple[OutcomeReading, ...] = ()  # each live measure, latest reading vs target
+    credit: StandardCredit | None = None  # the standard's attribution and licence (#18)
 
     @property
     def tally(self) -> RatingCounts:
@@ -186,13 +188,40 @@ def build_reports(
     person: Resolve = _as_is,
     channel: Resolve = _as_is,
     standard_titles: dict[str, str] | None = None,
+    credits: Mapping[str, StandardCredit] | None = None,
 ) -> list[ReportData]:
     """One report per service in `rows`, in the rows' (name) order."""
     titles = standard_titles or {}
     return [
-        _report(service, rows, organisation, with_evidence, person, channel, titles)
+        _with_outcomes(
+            _report(service, rows, organisation, with_evidence, person, channel, titles),
+            service,
+            rows,
+            credits,
+        )
         for service in rows.services
     ]
+
+
+def _with_outcomes(
+    report: ReportData,
+    service: ServiceRow,
+    rows: ReportRows,
+    credits: Mapping[str, StandardCredit] | None,
+) -> ReportData:
+    """The service type, outcome readings and standard's credit (#13, #18) added to a report."""
+    met = [point.number for point in report.points if point.rating == Rating.MET]
+    return replace(
+        report,
+        service_type=service.service_type,
+        outcomes=outcome_readings(
+            rows.measures.get(service.id, ()),
+            standard_id=report.standard_id,
+            met_points=met,
+            with_evidence=report.with_evidence,
+        ),
+        credit=credit_for(credits, report.standard_id),
+    )
 
 
 def _report(

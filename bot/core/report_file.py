@@ -8,7 +8,7 @@ after it has closed.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -18,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.core.export import AnswererNames
 from bot.core.report import build_reports, report_filename
 from bot.core.report_html import render_report
+from bot.core.report_outcomes import StandardCredit
 from storage.report_queries import load_report_rows
 
 
@@ -53,6 +54,7 @@ def build_report_file(
     now: datetime,
     tz: ZoneInfo,
     standard_titles: dict[str, str] | None = None,
+    credits: Mapping[str, StandardCredit] | None = None,
 ) -> ReportFile | None:
     """The report of the service's latest assessment, evidence included; None if no service."""
     with sessions.begin() as session:
@@ -64,6 +66,7 @@ def build_report_file(
         person=namer.person,
         channel=namer.channel,
         standard_titles=standard_titles,
+        credits=credits,
     )
     if not reports:
         return None

@@ -34,6 +34,12 @@ from bot.core.report import (
     ReportData,
     ReviewVerdict,
 )
+from bot.core.report_outcomes_html import (
+    credits_html,
+    linked_outcomes,
+    outcomes_section,
+    service_type_words,
+)
 from storage.values import Rating
 
 KIND = "Service assessment report"
@@ -68,6 +74,7 @@ def render_report(
     )
     if not report.with_evidence:
         footer += " Evidence notes and links are not included in this copy."
+    footer += credits_html([report.credit])
     return page(
         title=f"{report.service_name}: {KIND}",
         organisation=report.organisation,
@@ -98,7 +105,7 @@ def _facts(report: ReportData, tz: ZoneInfo) -> str:
         ("Phase", text(report.phase.capitalize())),
     ]
     if report.service_type:
-        rows.append(("Type", text(report.service_type)))
+        rows.append(("Type", text(service_type_words(report.service_type))))
     rows.extend(
         [
             ("Team channel", text(report.team_channel)),
@@ -171,6 +178,7 @@ def _details(report: ReportData, tz: ZoneInfo) -> str:
     parts = ['<h2 id="evidence">Evidence and history, point by point</h2>']
     for point in report.points:
         parts.append(_point(point, report.with_evidence, tz))
+        parts.append(linked_outcomes(point, report.outcomes))  # #13: the point's measures
     return "\n".join(parts)
 
 
@@ -257,15 +265,4 @@ def _reviews(reviews: tuple[ReviewVerdict, ...], tz: ZoneInfo) -> str:
 
 
 def _outcomes(outcomes: tuple[OutcomeReading, ...]) -> str:
-    if not outcomes:
-        return ""
-    rows = "".join(
-        f'<tr><th scope="row">{text(reading.measure)}</th><td>{text(reading.value)}</td>'
-        f"<td>{text(local_day(reading.read_on))}</td></tr>"
-        for reading in outcomes
-    )
-    return (
-        '<h2 id="outcomes">Outcomes</h2><table><caption>Latest outcome readings</caption>'
-        '<thead><tr><th scope="col">Measure</th><th scope="col">Reading</th>'
-        f'<th scope="col">Read on</th></tr></thead><tbody>{rows}</tbody></table>'
-    )
+    return outcomes_section(outcomes)
