@@ -19,6 +19,7 @@ from bot.cli_report import add_report_parsers
 from bot.core.export import COLUMNS
 from bot.core.publish import gather_site
 from storage.report_queries import remember_workspace_name
+from tests.report_outcome_seed import seed_outcomes
 from tests.report_seed import (
     BAD_LINK,
     EVIDENCE,
@@ -228,4 +229,6 @@ def test_gathering_the_site_costs_the_same_statements_at_any_size(
             service.publishable = True
             assessment = add_assessment(session, service, ["One", "Two"], started_at=T0)
             add_answer(session, assessment, 1, "met", at=T0)
+    for number in range(5):  # outcome measures and readings too (#13)
+        seed_outcomes(sessions, name=f"Care {number}")
     assert statements() == small

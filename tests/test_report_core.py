@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session, sessionmaker
 from bot.core.report import (
     NOT_ASSESSED,
     ActionEntry,
-    OutcomeReading,
     ReportData,
     ReviewVerdict,
     build_reports,
@@ -24,6 +23,7 @@ from storage.report_queries import (
     remember_workspace_name,
     workspace_name,
 )
+from tests.report_outcome_seed import seed_outcomes
 from tests.report_seed import BAD_LINK, EVIDENCE, SAFE_LINK, TITLES_NEW, seed_reports
 from tests.test_export import T0
 
@@ -61,11 +61,10 @@ def test_sections_for_other_features_are_there_and_empty_today(
     seed_reports(sessions)
     for report in reports(sessions).values():
         assert report.actions == () and report.reviews == () and report.outcomes == ()
-        assert report.service_type is None
+        assert report.service_type == "transactional"  # no measures seeded: no outcomes
     # and they take the shapes their features will fill
     assert ActionEntry(1, "Fix it", "open", "Olive", None).title == "Fix it"
     assert ReviewVerdict(None, "Peer", "Met", "", None).verdict == "Met"
-    assert OutcomeReading("Uptake", "61%", None).value == "61%"
 
 
 def test_in_progress_unanswered_never_assessed_and_archived(
@@ -106,6 +105,8 @@ def test_any_number_of_services_costs_five_statements(
 ) -> None:
     seed_reports(sessions)
     seed_reports(sessions, team_id="T1b")
+    seed_outcomes(sessions)  # measures and readings cost the same three statements at any size
+    seed_outcomes(sessions, name="Care two")
     statements: list[str] = []
 
     def count(*args: object) -> None:
@@ -118,8 +119,9 @@ def test_any_number_of_services_costs_five_statements(
     finally:
         event.remove(engine, "before_cursor_execute", count)
     selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
-    assert len(selects) == 5, selects
-    assert len(rows.services) == 4
+    assert len(selects) == 8, selects  # five for the answers, three for outcome measures
+    assert len(rows.services) == 6
+    assert [len(rows.measures[s.id]) for s in rows.services if s.id in rows.measures] == [2, 2]
 
 
 def test_the_workspace_name_is_remembered(sessions: sessionmaker[Session]) -> None:

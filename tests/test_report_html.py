@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
@@ -187,7 +188,7 @@ def test_sections_of_other_features_appear_only_when_they_have_entries() -> None
         report(
             actions=(ActionEntry(1, "Run usability tests <b>", "open", "Olive", date(2026, 5, 1)),),
             reviews=(ReviewVerdict(2, "Pat Peer", "Met", "Convincing", NOW),),
-            outcomes=(OutcomeReading("Digital take-up", "61%", date(2026, 3, 1)),),
+            outcomes=(TAKE_UP,),
         ),
         tz=LONDON,
         generated_at=NOW,
@@ -305,3 +306,20 @@ def test_the_single_file_portfolio_links_nowhere() -> None:
     )
     hrefs = [a.get("href") for a in outline(page).having("a")]
     assert hrefs == ["#main"]
+
+
+# An outcome row as `bot.core.report_outcomes.outcome_readings` builds it (#13).
+TAKE_UP = OutcomeReading(
+    measure="Digital take-up",
+    unit="%",
+    latest_period="February 2026",
+    latest_value="61%",
+    target="target at least 70%",
+    verdict="✗ off target (at least 70%)",
+    on_target=False,
+    trend="▲ up 4 points since January 2026, better",
+    points=(1,),
+    missed_last_two=False,
+    flagged_points=(),
+    history=(("January 2026", "57%", Decimal(57)), ("February 2026", "61%", Decimal(61))),
+)

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 
-from bot.core.outcome_values import show
+from bot.core.outcome_values import UNIT_WORDS, show
 from bot.core.outcomes import (
     MeasureView,
     met_on_paper_off_target,
@@ -34,7 +34,7 @@ class OutcomeReading:
     """One live measure of the service, as the report shows it (all plain text, unescaped)."""
 
     measure: str
-    unit: str
+    unit: str  # "%", "£", "days", "number", "score"
     latest_period: str  # "" when nothing has been recorded yet
     latest_value: str  # the figure in its unit ("72%"), "" with no reading
     target: str  # "target at least 80%" or "no target"
@@ -79,7 +79,7 @@ def _reading(
     verdict = "no reading yet" if latest is None else target_words(measure, latest.value)
     return OutcomeReading(
         measure=measure.name,
-        unit=measure.unit,
+        unit=UNIT_WORDS.get(measure.unit, measure.unit),
         latest_period="" if latest is None else latest.period.label(),
         latest_value="" if latest is None else show(latest.value, measure.unit),
         target=target_words(measure),
