@@ -33,7 +33,11 @@ def outcomes_section(outcomes: tuple[OutcomeReading, ...]) -> str:
     rows = []
     for reading in outcomes:
         points = ", ".join(str(number) for number in reading.points) or "—"
-        note = f'<p class="meta">Note: {text(reading.note)}</p>' if reading.note else ""
+        note = (
+            f'<p class="meta" style="font-weight:normal">Note: {text(reading.note)}</p>'
+            if reading.note
+            else ""
+        )
         rows.append(
             f'<tr><th scope="row">{text(reading.measure)}{note}</th>'
             f"<td>{text(reading.unit)}</td>"
