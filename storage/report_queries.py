@@ -2,9 +2,8 @@
 
 A report shows a service's latest assessment with every answer ever given to it (so a changed
 answer shows its history) beside the previous assessment's ratings. `load_report_rows` reads
-that for any number of services in eight statements (services, owners, assessments, snapshot
-points, answers, and the outcome measures' three: measures, their points, readings), so
-publishing 300 services costs the same round trips as one report. The
+that for any number of services in five statements (services, owners, assessments, snapshot
+points, answers), so publishing 300 services costs the same round trips as one report. The
 open data has every assessment of each service: `assessment_history` reads each one's snapshot
 and current ratings in three more.
 
@@ -22,13 +21,8 @@ from typing import NamedTuple
 from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from bot.core.outcomes import MeasureView
 from storage.claims import dialect_insert
 from storage.models import Answer, Assessment, AssessmentPoint, Service, ServiceOwner, WorkspaceName
-from storage.outcome_queries import load_measures
-
-# How many periods of each measure a report shows (its sparkline): a year of monthly readings.
-MEASURE_PERIODS = 12
 
 
 class ServiceRow(NamedTuple):
@@ -79,8 +73,6 @@ class ReportRows:
     assessments: dict[int, tuple[AssessmentRow, ...]] = field(default_factory=dict)
     points: dict[int, tuple[tuple[int, str], ...]] = field(default_factory=dict)
     answers: dict[int, tuple[AnswerRow, ...]] = field(default_factory=dict)
-    # per service, its live outcome measures with their latest readings (#13)
-    measures: dict[int, list[MeasureView]] = field(default_factory=dict)
 
 
 def _chosen(
@@ -193,7 +185,6 @@ def load_report_rows(
         assessments={key: tuple(value) for key, value in assessments.items()},
         points={key: tuple(value) for key, value in points.items()},
         answers={key: tuple(value) for key, value in answers.items()},
-        measures=load_measures(session=session, where=chosen, last_periods=MEASURE_PERIODS),
     )
 
 

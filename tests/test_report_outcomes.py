@@ -19,6 +19,7 @@ from bot.core.report_html import render_report
 from bot.core.report_outcomes import credits_of
 from standards.loader import load_catalogue
 from storage.models import Answer, Assessment
+from storage.outcome_queries import measures_of_services
 from storage.report_queries import load_report_rows
 from tests.report_outcome_seed import CARE, CONTROL, READING_NOTE, VISITS, seed_outcomes
 from tests.report_seed import seed_reports
@@ -34,7 +35,15 @@ CATALOGUE = load_catalogue(None)
 def report_of(sessions: sessionmaker[Session], name: str = CARE, **kwargs: Any) -> ReportData:
     with sessions.begin() as session:
         rows = load_report_rows(session=session, team_id="T1")
-    built = build_reports(rows, organisation="Borsetshire", credits=credits_of(CATALOGUE), **kwargs)
+        ids = [service.id for service in rows.services]
+        measures = measures_of_services(session=session, team_id="T1", service_ids=ids)
+    built = build_reports(
+        rows,
+        organisation="Borsetshire",
+        credits=credits_of(CATALOGUE),
+        measures=measures,
+        **kwargs,
+    )
     return next(report for report in built if report.service_name == name)
 
 

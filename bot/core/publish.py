@@ -44,6 +44,7 @@ from bot.core.report_html import render_report
 from bot.core.report_outcomes import StandardCredit
 from bot.core.summary import Summary, build_summary
 from storage.export_queries import AssessmentRows, stream_export
+from storage.outcome_queries import measures_of_services
 from storage.report_queries import RatedAssessment, assessment_history, load_report_rows
 from storage.summary_queries import load_portfolio
 
@@ -78,6 +79,9 @@ def gather_site(
     """Everything the site shows, read in two short transactions (names resolved after)."""
     with sessions.begin() as session:
         rows = load_report_rows(session=session, team_id=team_id, publishable_only=not include_all)
+        measures = measures_of_services(
+            session=session, team_id=team_id, service_ids=[s.id for s in rows.services]
+        )
     with sessions.begin() as session:
         records = load_portfolio(session=session, team_id=team_id)
     with sessions.begin() as session:
@@ -100,6 +104,7 @@ def gather_site(
         channel=channel or _as_is,
         standard_titles=standard_titles,
         credits=credits,
+        measures=measures,
     )
     hrefs = {
         report.service_id: SERVICES_DIR

@@ -17,10 +17,11 @@ command line) and by their Slack id otherwise, so a leaver's answers still show.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
+from bot.core.outcomes import MeasureView
 from bot.core.report_outcomes import (
     OutcomeReading as OutcomeReading,  # re-exported: the report's outcome rows
 )
@@ -189,14 +190,16 @@ def build_reports(
     channel: Resolve = _as_is,
     standard_titles: dict[str, str] | None = None,
     credits: Mapping[str, StandardCredit] | None = None,
+    measures: Mapping[int, Sequence[MeasureView]] | None = None,
 ) -> list[ReportData]:
-    """One report per service in `rows`, in the rows' (name) order."""
+    """One report per service in `rows`, in the rows' (name) order; `measures` (by service
+    id, `storage.outcome_queries.measures_of_services`) and `credits` fill the outcomes."""
     titles = standard_titles or {}
     return [
         _with_outcomes(
             _report(service, rows, organisation, with_evidence, person, channel, titles),
             service,
-            rows,
+            (measures or {}).get(service.id, ()),
             credits,
         )
         for service in rows.services
@@ -206,7 +209,7 @@ def build_reports(
 def _with_outcomes(
     report: ReportData,
     service: ServiceRow,
-    rows: ReportRows,
+    measures: Sequence[MeasureView],
     credits: Mapping[str, StandardCredit] | None,
 ) -> ReportData:
     """The service type, outcome readings and standard's credit (#13, #18) added to a report."""
@@ -215,7 +218,7 @@ def _with_outcomes(
         report,
         service_type=service.service_type,
         outcomes=outcome_readings(
-            rows.measures.get(service.id, ()),
+            measures,
             standard_id=report.standard_id,
             met_points=met,
             with_evidence=report.with_evidence,

@@ -2,8 +2,8 @@
 
 `/assess report`, the **Download report** buttons and `assessbot report` all come here, so the
 file a person gets in their DM is the file an operator writes for the same data and clock. The
-rows are read in one short read-only transaction; names are asked for (maybe from Slack) only
-after it has closed.
+rows (and the outcome measures) are read in one short read-only transaction; names are asked
+for (maybe from Slack) only after it has closed.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from bot.core.export import AnswererNames
 from bot.core.report import build_reports, report_filename
 from bot.core.report_html import render_report
 from bot.core.report_outcomes import StandardCredit
+from storage.outcome_queries import measures_of_services
 from storage.report_queries import load_report_rows
 
 
@@ -59,6 +60,7 @@ def build_report_file(
     """The report of the service's latest assessment, evidence included; None if no service."""
     with sessions.begin() as session:
         rows = load_report_rows(session=session, team_id=team_id, service_ids=[service_id])
+        measures = measures_of_services(session=session, team_id=team_id, service_ids=[service_id])
     reports = build_reports(
         rows,
         organisation=organisation,
@@ -67,6 +69,7 @@ def build_report_file(
         channel=namer.channel,
         standard_titles=standard_titles,
         credits=credits,
+        measures=measures,
     )
     if not reports:
         return None
