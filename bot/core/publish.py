@@ -9,12 +9,12 @@ What goes out, and what stays in:
   against `docs/assessments.schema.json`) and `assessments.csv` (the export's own writer,
   one row per point of each latest assessment).
 
-Reading is one short read-only transaction for the reports (eight statements, outcome
-measures included), one for the
-summary's portfolio (five), one for every assessment's ratings (three) and one for the CSV,
-whatever the number of services. Files are written into the folder given, replacing those of
-the same names; report pages left there by an earlier run that this run did not write are
-deleted, so a service that stopped being publishable does not linger on the site.
+Reading is one short read-only transaction for the reports (eight statements: five for the
+answers, three for the outcome measures), one for the summary's portfolio (five), one for
+every assessment's ratings (three) and one for the CSV, whatever the number of services.
+Files are written into the folder given, replacing those of the same names; report pages
+left there by an earlier run that this run did not write are deleted, so a service that
+stopped being publishable does not linger on the site.
 """
 
 from __future__ import annotations
