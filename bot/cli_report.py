@@ -26,6 +26,7 @@ from bot.config import ConfigError, load_storage_settings
 from bot.core.export import AnswererNames
 from bot.core.publish import gather_site, write_site
 from bot.core.report_file import Namer, build_report_file
+from bot.core.report_outcomes import credits_of
 from standards import load_catalogue
 from storage.db import make_engine, read_only_sessions
 from storage.export_queries import workspace_ids
@@ -141,6 +142,7 @@ def _report(args: argparse.Namespace, env: Mapping[str, str]) -> str:
             now=system_clock(),
             tz=settings.timezone,
             standard_titles={standard.id: standard.title for standard in catalogue},
+            credits=credits_of(catalogue),
         )
         if built is None:
             raise ExportError(f"no service called {args.service!r} in workspace {team_id}")
@@ -175,6 +177,7 @@ def _publish(args: argparse.Namespace, env: Mapping[str, str]) -> str:
             person=namer.person,
             channel=namer.channel,
             standard_titles={standard.id: standard.title for standard in catalogue},
+            credits=credits_of(catalogue),
         )
         published = write_site(
             site,

@@ -307,3 +307,21 @@ def load_portfolio_outcomes(
     }
     measures = load_measures(session=session, where=counted, last_periods=last_periods)
     return types, measures
+
+
+# How many periods of each measure a report shows (its sparkline): a year of monthly readings.
+REPORT_PERIODS = 12
+
+
+def measures_of_services(
+    *, session: Session, team_id: str, service_ids: Collection[int]
+) -> dict[int, list[MeasureView]]:
+    """The reports' live measures of these services, with their last year of readings (#16).
+
+    The same three statements as `load_measures`, whatever the number of services.
+    """
+    return load_measures(
+        session=session,
+        where=[Service.team_id == team_id, Service.id.in_(list(service_ids))],
+        last_periods=REPORT_PERIODS,
+    )

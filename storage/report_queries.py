@@ -34,6 +34,7 @@ class ServiceRow(NamedTuple):
     team_channel_id: str
     next_due_on: date
     publishable: bool
+    service_type: str  # transactional | relational (#13)
 
 
 class AssessmentRow(NamedTuple):
@@ -106,6 +107,7 @@ def load_report_rows(
                 Service.team_channel_id,
                 Service.next_due_on,
                 Service.publishable,
+                Service.service_type,
             )
             .where(*chosen)
             .order_by(Service.name_key, Service.id)

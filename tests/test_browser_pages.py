@@ -21,6 +21,7 @@ from storage.models import Service
 from storage.report_queries import remember_workspace_name
 from tests.browser import DESKTOP, PHONE, Browser, copy_screenshot
 from tests.browser import browser as browser  # the fixture
+from tests.report_outcome_seed import CARE, CONTROL, VISITS, seed_outcomes
 from tests.report_seed import (
     ACTION_OPEN,
     CHALLENGE_COMMENT,
@@ -79,6 +80,8 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Site:
     sessions = session_factory(engine)
     ids = seed_reports(sessions)
     hostile = seed_hostile(sessions)
+    seed_outcomes(sessions)  # a relational service with outcome readings and the flag (#13)
+    seed_outcomes(sessions, name="Hostile care", measure_name=SCRIPT, note=IMG)
     with sessions.begin() as session:
         remember_workspace_name(
             session=session, team_id="T1", name="Borsetshire County Council", now=T0
@@ -213,3 +216,38 @@ def test_hostile_names_are_text_and_nothing_runs(
     browser.screenshot(shot, DESKTOP, max_height=900)
     copy_screenshot(shot, shot.name)
     passes_axe(browser, site.hostile[1])
+
+
+def test_a_report_with_outcome_readings_in_a_real_browser(
+    browser: Browser, site: Site, tmp_path: Path
+) -> None:
+    (care,) = (site.root / "services").glob("adult-care-*.html")
+    needed = [
+        CARE,
+        "Relational (care, support, casework)",
+        "Latest outcome readings",
+        CONTROL,
+        VISITS,
+        "January 2026",
+        "72%",
+        "✗ off target (at least 80%)",
+        "▼ down 3 points since December 2025, worse",
+        "✓ on target (at most 10 days)",
+        "Outcome measures for point 1",
+        "Met on paper, off target in practice",
+        "November 2025: 82%; December 2025: 75%; January 2026: 72%",
+        "Open Government Licence",
+    ]
+    look(browser, care, "report-outcomes", tmp_path, needed)
+    passes_axe(browser, care)
+    fits_a4(browser, care)
+    (hostile,) = (site.root / "services").glob("hostile-care-*.html")
+    browser.open(hostile)
+    assert not browser.alert_open()
+    text = browser.visible_text()
+    assert SCRIPT in text and IMG.strip() in text
+    found = browser.script(
+        "return {scripts: document.scripts.length, images: document.images.length}"
+    )
+    assert found == {"scripts": 0, "images": 0}, found
+    passes_axe(browser, hostile)

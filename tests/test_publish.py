@@ -19,6 +19,7 @@ from bot.cli_report import add_report_parsers
 from bot.core.export import COLUMNS
 from bot.core.publish import gather_site
 from storage.report_queries import remember_workspace_name
+from tests.report_outcome_seed import seed_outcomes
 from tests.report_seed import (
     ACTION_LATE,
     ACTION_OPEN,
@@ -264,4 +265,6 @@ def test_gathering_the_site_costs_the_same_statements_at_any_size(
             add_answer(session, assessment, 1, "met", at=T0)
             add_action(session, assessment, 2, "Fix it", due_on=FAR_FUTURE)
             add_review(session, assessment, "Pat", "", [(1, "challenge", "partly_met", "Hm")])
+    for number in range(5):  # outcome measures and readings too (#13)
+        seed_outcomes(sessions, name=f"Care {number}")
     assert statements() == small

@@ -19,11 +19,13 @@ from bot.core.report import (
 )
 from bot.core.report_follow_up import ActionEntry, PeerReview, PeerVerdict, load_follow_up
 from bot.core.report_html import render_report
+from storage.outcome_queries import measures_of_services
 from storage.report_queries import (
     load_report_rows,
     remember_workspace_name,
     workspace_name,
 )
+from tests.report_outcome_seed import seed_outcomes
 from tests.report_seed import (
     ACTION_DONE,
     ACTION_DROPPED,
@@ -128,8 +130,8 @@ def test_actions_and_peer_review_of_the_latest_assessment(
     assert [action.text for action in by_name[HIDDEN].actions] == [HIDDEN_ACTION]
     for name in ("Parking", "Never assessed"):
         assert by_name[name].actions == () and by_name[name].reviews == ()
-    # left for the outcomes feature
-    assert all(r.outcomes == () and r.service_type is None for r in by_name.values())
+    # no outcome measures in this seed (tests/test_report_outcomes.py has them)
+    assert all(r.outcomes == () and r.service_type == "transactional" for r in by_name.values())
 
 
 def test_overdue_is_judged_on_the_day_of_the_report(sessions: sessionmaker[Session]) -> None:
@@ -270,6 +272,32 @@ def test_any_number_of_services_costs_ten_statements(
             add_action(session, assessment, 1, "Fix it", due_on=FAR_FUTURE)
             add_review(session, assessment, "Pat", "", [(1, "challenge", "met", "Hmm")])
     assert selects("T1b") == (10, 24, 25)
+
+
+def test_outcome_measures_cost_three_more_statements_at_any_size(
+    sessions: sessionmaker[Session], engine: Engine
+) -> None:
+    seed_reports(sessions)
+    seed_reports(sessions, team_id="T1b")
+    seed_outcomes(sessions)  # measures and readings cost the same three statements at any size
+    seed_outcomes(sessions, name="Care two")
+    statements: list[str] = []
+
+    def count(*args: object) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        with sessions.begin() as session:
+            rows = load_report_rows(session=session, team_id="T1")
+            ids = [service.id for service in rows.services]
+            measures = measures_of_services(session=session, team_id="T1", service_ids=ids)
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    selects = [s for s in statements if s.lstrip().upper().startswith("SELECT")]
+    assert len(selects) == 8, selects  # five for the answers, three for outcome measures
+    assert len(rows.services) == 6
+    assert sorted(len(found) for found in measures.values()) == [2, 2]
 
 
 def test_the_workspace_name_is_remembered(sessions: sessionmaker[Session]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import replace
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from html.parser import HTMLParser
 from zoneinfo import ZoneInfo
 
@@ -204,6 +205,7 @@ def test_actions_and_peer_review_by_point_and_in_summary() -> None:
                 verdict(1, "agree", None, "", "none"),
                 verdict(2, "challenge", "not_met", "Not <em>convinced</em>", "open"),
             ),
+            outcomes=(TAKE_UP,),
         ),
         tz=LONDON,
         generated_at=NOW,
@@ -228,7 +230,7 @@ def test_actions_and_peer_review_by_point_and_in_summary() -> None:
         assert needed in text, needed
     assert "<em>" not in full and "<b>" not in full
     # every table has a caption and header cells, inside a labelled, focusable region
-    assert full.count("<table") == full.count("<caption>") == len(parsed.having("thead"))
+    assert full.count("<table") == full.count("<caption") == len(parsed.having("thead"))
     regions = [div for div in parsed.having("div") if div.get("role") == "region"]
     assert len(regions) == full.count("<table") and all(
         div.get("tabindex") == "0" and (div.get("aria-label") or div.get("aria-labelledby"))
@@ -241,7 +243,7 @@ def test_outcomes_appear_only_when_they_have_entries() -> None:
     empty = render_report(report(), tz=LONDON, generated_at=NOW)
     assert 'id="outcomes"' not in empty
     full = render_report(
-        report(outcomes=(OutcomeReading("Digital take-up", "61%", date(2026, 3, 1)),)),
+        report(outcomes=(TAKE_UP,)),
         tz=LONDON,
         generated_at=NOW,
     )
@@ -374,3 +376,20 @@ def test_with_several_reviewers_the_results_table_says_whose_verdict_is_whose() 
         "0 challenges still open.",
     ):
         assert needed in text, needed
+
+
+# An outcome row as `bot.core.report_outcomes.outcome_readings` builds it (#13).
+TAKE_UP = OutcomeReading(
+    measure="Digital take-up",
+    unit="%",
+    latest_period="February 2026",
+    latest_value="61%",
+    target="target at least 70%",
+    verdict="✗ off target (at least 70%)",
+    on_target=False,
+    trend="▲ up 4 points since January 2026, better",
+    points=(1,),
+    missed_last_two=False,
+    flagged_points=(),
+    history=(("January 2026", "57%", Decimal(57)), ("February 2026", "61%", Decimal(61))),
+)

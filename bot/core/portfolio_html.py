@@ -23,6 +23,7 @@ from bot.core.html_page import (
     text,
 )
 from bot.core.report import COMPLETED, ReportData
+from bot.core.report_outcomes_html import credits_html
 from bot.core.summary import HeatGrid, StandardWeakness, Summary
 
 KIND = "Service assessments"
@@ -56,6 +57,7 @@ def render_portfolio(
         if hrefs
         else f"Produced by assessbot on {text(local_day(generated_at, tz))}."
     )
+    footer += credits_html(report.credit for report in reports)  # once per standard (#18)
     return page(
         title=f"{KIND}: {organisation}",
         organisation=organisation,
@@ -159,6 +161,7 @@ def _services(reports: Sequence[ReportData], hrefs: Mapping[int, str]) -> str:
         )
         rows.append(
             f'<tr><th scope="row">{label}</th><td>{text(report.phase.capitalize())}</td>'
+            f"<td>{text((report.service_type or '—').capitalize())}</td>"
             f"<td>{result}</td><td>{text(met)}</td>"
             f"<td>{text(local_day(report.next_due_on))}</td></tr>"
         )
@@ -167,6 +170,7 @@ def _services(reports: Sequence[ReportData], hrefs: Mapping[int, str]) -> str:
         '<div class="scroll" role="region" aria-labelledby="services-caption" tabindex="0">'
         '<table><caption id="services-caption">Each service\'s latest assessment</caption>'
         '<thead><tr><th scope="col">Service</th><th scope="col">Phase</th>'
+        '<th scope="col">Type</th>'
         '<th scope="col">Overall result</th><th scope="col">Applicable points met</th>'
         f'<th scope="col">Next due</th></tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
     )

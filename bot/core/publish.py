@@ -10,19 +10,18 @@ What goes out, and what stays in:
   against `docs/assessments.schema.json`) and `assessments.csv` (the export's own writer,
   one row per point of each latest assessment).
 
-Reading is one short read-only transaction for the reports (ten statements, actions and peer
-reviews included), one for the
+Reading is one short read-only transaction for the reports (thirteen statements: five for the
+answers, five for actions and peer reviews, three for the outcome measures), one for the
 summary's portfolio (five), one for every assessment's ratings and peer verdicts (six) and one
-for the CSV,
-whatever the number of services. Files are written into the folder given, replacing those of
-the same names; report pages left there by an earlier run that this run did not write are
-deleted, so a service that stopped being publishable does not linger on the site.
+for the CSV, whatever the number of services. Files are written into the folder given,
+replacing those of the same names; report pages left there by an earlier run that this run did
+not write are deleted, so a service that stopped being publishable does not linger on the site.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -44,9 +43,11 @@ from bot.core.report import (
 )
 from bot.core.report_follow_up import load_follow_up, peer_entries, reviews_of_assessments
 from bot.core.report_html import render_report
+from bot.core.report_outcomes import StandardCredit
 from bot.core.review_overview import AssessmentReview
 from bot.core.summary import Summary, build_summary
 from storage.export_queries import AssessmentRows, stream_export
+from storage.outcome_queries import measures_of_services
 from storage.report_queries import RatedAssessment, assessment_history, load_report_rows
 from storage.summary_queries import load_portfolio
 
@@ -78,11 +79,15 @@ def gather_site(
     person: Resolve | None = None,
     channel: Resolve | None = None,
     standard_titles: dict[str, str] | None = None,
+    credits: Mapping[str, StandardCredit] | None = None,
 ) -> Site:
     """Everything the site shows, read in two short transactions (names resolved after)."""
     with sessions.begin() as session:
         rows = load_report_rows(session=session, team_id=team_id, publishable_only=not include_all)
         follow_up = load_follow_up(rows, session=session, team_id=team_id)
+        measures = measures_of_services(
+            session=session, team_id=team_id, service_ids=[s.id for s in rows.services]
+        )
     with sessions.begin() as session:
         records = load_portfolio(session=session, team_id=team_id)
     with sessions.begin() as session:
@@ -111,6 +116,8 @@ def gather_site(
         person=person or _as_is,
         channel=channel or _as_is,
         standard_titles=standard_titles,
+        credits=credits,
+        measures=measures,
     )
     hrefs = {
         report.service_id: SERVICES_DIR
@@ -184,7 +191,11 @@ def _record(
     ratings = [rated.ratings.get(number, UNANSWERED) for number, _ in rated.points]
     return {
         "assessment_id": assessment.id,
-        "service": {"id": report.service_id, "name": report.service_name},
+        "service": {
+            "id": report.service_id,
+            "name": report.service_name,
+            "type": report.service_type,
+        },
         "organisation": site.organisation,
         "standard": {
             "id": assessment.standard_id,

@@ -4,9 +4,10 @@ The report is assembled here from storage rows into frozen values, and rendered 
 (`bot.core.report_html`), so the same data makes the DM'd file, the CLI's file, the published
 pages and the open data, and every one of them says the same thing.
 
-Improvement actions and peer reviews come from `bot.core.report_follow_up` (loaded beside the
-rows, in the same transaction). `outcomes` and `service_type` are still left for the outcomes
-feature: an empty tuple and None, and the renderer shows a section only when it has entries.
+Improvement actions and peer reviews come from `bot.core.report_follow_up`, the outcome
+readings from `bot.core.report_outcomes` (both loaded beside the rows, in the same
+transaction); `service_type`, `outcomes` and the standard's `credit` (#18) are filled by
+`_with_outcomes`. The renderer shows a section only when it has entries.
 
 People and channels are shown by name when a resolver is given (Slack, or a Slack token on the
 command line) and by their Slack id otherwise, so a leaver's answers still show.
@@ -15,7 +16,7 @@ command line) and by their Slack id otherwise, so a leaver's answers still show.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 
@@ -27,8 +28,16 @@ from bot.core.report_follow_up import (
     action_entries,
     peer_entries,
 )
+from bot.core.report_outcomes import (
+    OutcomeReading as OutcomeReading,  # re-exported: the report's outcome rows
+)
+from bot.core.report_outcomes import (
+    StandardCredit,
+    credit_for,
+    outcome_readings,
+)
 from storage.report_queries import AnswerRow, AssessmentRow, ReportRows, ServiceRow
-from storage.values import Rating
+from storage.values import MeasureView, Rating
 
 UNANSWERED = "unanswered"
 IN_PROGRESS = "in_progress"
@@ -64,15 +73,6 @@ class PointReport:
     @property
     def rating(self) -> str:
         return UNANSWERED if self.current is None else self.current.rating
-
-
-@dataclass(frozen=True)
-class OutcomeReading:
-    """A reading of an outcome measure (the outcomes feature fills these; empty until then)."""
-
-    measure: str
-    value: str
-    read_on: date | None
 
 
 @dataclass(frozen=True)
@@ -115,11 +115,12 @@ class ReportData:
     previous_completed_at: datetime | None
     points: tuple[PointReport, ...]
     with_evidence: bool
-    service_type: str | None = None  # the service-type feature fills this; None until then
+    service_type: str | None = None  # transactional | relational (#13)
     actions: tuple[ActionEntry, ...] = ()  # by point; see `report_follow_up.action_entries`
     reviews: tuple[PeerReview, ...] = ()  # one per reviewer of the latest assessment
     verdicts: tuple[PeerVerdict, ...] = ()  # by point, then reviewer
-    outcomes: tuple[OutcomeReading, ...] = ()
+    outcomes: tuple[OutcomeReading, ...] = ()  # each live measure, latest reading vs target
+    credit: StandardCredit | None = None  # the standard's attribution and licence (#18)
 
     @property
     def tally(self) -> RatingCounts:
@@ -175,14 +176,41 @@ def build_reports(
     person: Resolve = _as_is,
     channel: Resolve = _as_is,
     standard_titles: dict[str, str] | None = None,
+    credits: Mapping[str, StandardCredit] | None = None,
+    measures: Mapping[int, Sequence[MeasureView]] | None = None,
 ) -> list[ReportData]:
-    """One report per service in `rows`, in the rows' (name) order."""
+    """One report per service in `rows`, in the rows' (name) order; `measures` (by service
+    id, `storage.outcome_queries.measures_of_services`) and `credits` fill the outcomes."""
     titles = standard_titles or {}
     reports = []
     for service in rows.services:
         report = _report(service, rows, organisation, with_evidence, person, channel, titles)
-        reports.append(_with_follow_up(report, follow_up, rows, today, person))
+        report = _with_follow_up(report, follow_up, rows, today, person)
+        reports.append(
+            _with_outcomes(report, service, (measures or {}).get(service.id, ()), credits)
+        )
     return reports
+
+
+def _with_outcomes(
+    report: ReportData,
+    service: ServiceRow,
+    measures: Sequence[MeasureView],
+    credits: Mapping[str, StandardCredit] | None,
+) -> ReportData:
+    """The service type, outcome readings and standard's credit (#13, #18) added to a report."""
+    met = [point.number for point in report.points if point.rating == Rating.MET]
+    return replace(
+        report,
+        service_type=service.service_type,
+        outcomes=outcome_readings(
+            measures,
+            standard_id=report.standard_id,
+            met_points=met,
+            with_evidence=report.with_evidence,
+        ),
+        credit=credit_for(credits, report.standard_id),
+    )
 
 
 def _with_follow_up(

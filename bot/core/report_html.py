@@ -35,6 +35,12 @@ from bot.core.report import (
     ReportData,
 )
 from bot.core.report_follow_up_html import follow_up_summary, point_follow_up, results_cell
+from bot.core.report_outcomes_html import (
+    credits_html,
+    linked_outcomes,
+    outcomes_section,
+    service_type_words,
+)
 from storage.values import Rating
 
 KIND = "Service assessment report"
@@ -65,6 +71,7 @@ def render_report(
             " Evidence notes and links, action texts and peer reviewers' comments are not"
             " included in this copy."
         )
+    footer += credits_html([report.credit])
     return page(
         title=f"{report.service_name}: {KIND}",
         organisation=report.organisation,
@@ -95,7 +102,7 @@ def _facts(report: ReportData, tz: ZoneInfo) -> str:
         ("Phase", text(report.phase.capitalize())),
     ]
     if report.service_type:
-        rows.append(("Type", text(report.service_type)))
+        rows.append(("Type", text(service_type_words(report.service_type))))
     rows.extend(
         [
             ("Team channel", text(report.team_channel)),
@@ -177,6 +184,7 @@ def _details(report: ReportData, tz: ZoneInfo) -> str:
         parts.append(
             _point(point, report.with_evidence, tz, point_follow_up(report, point.number, tz))
         )
+        parts.append(linked_outcomes(point, report.outcomes))  # #13: the point's measures
     return "\n".join(parts)
 
 
@@ -236,15 +244,4 @@ def _evidence(entry: AnswerEntry) -> str:
 
 
 def _outcomes(outcomes: tuple[OutcomeReading, ...]) -> str:
-    if not outcomes:
-        return ""
-    rows = "".join(
-        f'<tr><th scope="row">{text(reading.measure)}</th><td>{text(reading.value)}</td>'
-        f"<td>{text(local_day(reading.read_on))}</td></tr>"
-        for reading in outcomes
-    )
-    return (
-        '<h2 id="outcomes">Outcomes</h2><table><caption>Latest outcome readings</caption>'
-        '<thead><tr><th scope="col">Measure</th><th scope="col">Reading</th>'
-        f'<th scope="col">Read on</th></tr></thead><tbody>{rows}</tbody></table>'
-    )
+    return outcomes_section(outcomes)

@@ -23,6 +23,7 @@ from bot.core.export import AnswererNames
 from bot.core.portfolio_html import render_portfolio
 from bot.core.publish import gather_site
 from bot.core.report_file import Namer, ReportFile, build_report_file
+from bot.core.report_outcomes import credits_of
 from bot.core.text import safe
 from bot.deps import Deps
 from bot.slack.after_ack import later
@@ -113,6 +114,7 @@ def send_service_report(
             now=deps.clock(),
             tz=deps.settings.timezone,
             standard_titles={standard.id: standard.title for standard in deps.catalogue},
+            credits=credits_of(deps.catalogue),
         )
     except DATABASE_ERRORS:
         logger.warning("database unavailable during a report", exc_info=True)
@@ -142,6 +144,7 @@ def _portfolio(deps: Deps, body: dict[str, Any], client: WebClient, tell: Tell) 
             tz=deps.settings.timezone,
             include_all=True,
             standard_titles={standard.id: standard.title for standard in deps.catalogue},
+            credits=credits_of(deps.catalogue),
         )
     except DATABASE_ERRORS:
         logger.warning("database unavailable during the portfolio report", exc_info=True)
