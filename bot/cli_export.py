@@ -79,20 +79,29 @@ def add_export_parser(subparsers: argparse._SubParsersAction[argparse.ArgumentPa
 
 
 def run_export(args: argparse.Namespace) -> int:
-    try:
+    def work() -> str:
         rows, team_id = _export(args, os.environ)
+        where = "standard output" if args.out == "-" else args.out
+        return f"{rows} rows of workspace {team_id} to {where}"
+
+    return guarded("export", work)
+
+
+def guarded(command: str, work: Callable[[], str]) -> int:
+    """Run a CLI command's work; every expected failure is one line and an exit code."""
+    try:
+        message = work()
     except ConfigError as error:
-        print(f"assessbot export: {error}", file=sys.stderr)
+        print(f"assessbot {command}: {error}", file=sys.stderr)
         return EXIT_USAGE
     except ExportError as error:
-        print(f"assessbot export: {error}", file=sys.stderr)
+        print(f"assessbot {command}: {error}", file=sys.stderr)
         return error.exit_code
     except SQLAlchemyError as error:
         reason = str(error).splitlines()[0]
-        print(f"assessbot export: database error: {reason}", file=sys.stderr)
+        print(f"assessbot {command}: database error: {reason}", file=sys.stderr)
         return EXIT_FAILED
-    where = "standard output" if args.out == "-" else args.out
-    print(f"assessbot export: {rows} rows of workspace {team_id} to {where}", file=sys.stderr)
+    print(f"assessbot {command}: {message}", file=sys.stderr)
     return EXIT_OK
 
 

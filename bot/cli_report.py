@@ -13,16 +13,13 @@ from __future__ import annotations
 
 import argparse
 import os
-import sys
 import tempfile
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 
-from sqlalchemy.exc import SQLAlchemyError
-
-from bot.cli_export import ExportError, _directory, _team
+from bot.cli_export import ExportError, _directory, _team, guarded
 from bot.clock import system_clock
-from bot.config import ConfigError, load_storage_settings
+from bot.config import load_storage_settings
 from bot.core.export import AnswererNames
 from bot.core.publish import gather_site, write_site
 from bot.core.report_file import Namer, build_report_file
@@ -32,10 +29,6 @@ from storage.db import make_engine, read_only_sessions
 from storage.export_queries import workspace_ids
 from storage.report_queries import workspace_name
 from storage.service_queries import service_by_name
-
-EXIT_OK = 0
-EXIT_FAILED = 1
-EXIT_USAGE = 2
 
 
 def add_report_parsers(subparsers: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -81,28 +74,11 @@ def _common(parser: argparse.ArgumentParser) -> None:
 
 
 def run_report(args: argparse.Namespace) -> int:
-    return _guarded("report", lambda: _report(args, os.environ))
+    return guarded("report", lambda: _report(args, os.environ))
 
 
 def run_publish(args: argparse.Namespace) -> int:
-    return _guarded("publish", lambda: _publish(args, os.environ))
-
-
-def _guarded(command: str, work: Callable[[], str]) -> int:
-    try:
-        message = work()
-    except ConfigError as error:
-        print(f"assessbot {command}: {error}", file=sys.stderr)
-        return EXIT_USAGE
-    except ExportError as error:
-        print(f"assessbot {command}: {error}", file=sys.stderr)
-        return error.exit_code
-    except SQLAlchemyError as error:
-        reason = str(error).splitlines()[0]
-        print(f"assessbot {command}: database error: {reason}", file=sys.stderr)
-        return EXIT_FAILED
-    print(f"assessbot {command}: {message}", file=sys.stderr)
-    return EXIT_OK
+    return guarded("publish", lambda: _publish(args, os.environ))
 
 
 def _namer(env: Mapping[str, str]) -> Namer:

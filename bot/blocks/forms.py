@@ -7,7 +7,7 @@ from datetime import date
 from typing import Any
 
 from bot.blocks import ids
-from bot.blocks.kit import Block, context, option, plain, section
+from bot.blocks.kit import Block, context, option, plain, section, static_select
 from bot.core.due import INTERVAL_CHOICES
 from bot.core.text import escape, truncate
 from standards import PHASES, Catalogue, Standard
@@ -31,19 +31,6 @@ def _input(
     if hint:
         block["hint"] = plain(hint, 2000)
     return block
-
-
-def _select(options: list[dict[str, Any]], initial: str | None, placeholder: str) -> dict[str, Any]:
-    element: dict[str, Any] = {
-        "type": "static_select",
-        "action_id": "value",
-        "placeholder": plain(placeholder, 150),
-        "options": options,
-    }
-    chosen = [item for item in options if item["value"] == initial]
-    if chosen:
-        element["initial_option"] = chosen[0]
-    return element
 
 
 def _text_input(
@@ -95,7 +82,7 @@ def build_service_modal(
         _input(
             "standard",
             "Standard",
-            _select(
+            static_select(
                 [standard_option(standard) for standard in catalogue],
                 service.standard_id if service else "lgdss",
                 "Choose a standard",
@@ -104,7 +91,7 @@ def build_service_modal(
         _input(
             "phase",
             "Phase",
-            _select(
+            static_select(
                 [option(phase.capitalize(), phase) for phase in PHASES],
                 service.phase if service else None,
                 "Choose a phase",
@@ -131,7 +118,7 @@ def build_service_modal(
         _input(
             "interval",
             "Reassess every",
-            _select(
+            static_select(
                 [option(f"{months} months", str(months)) for months in INTERVAL_CHOICES],
                 str(service.interval_months if service else 6),
                 "How often",
@@ -148,7 +135,7 @@ def build_service_modal(
         _input(  # outcomes (#13)
             "service_type",
             "Service type",
-            _select(
+            static_select(
                 [
                     option("Transactional: forms, payments, bookings", "transactional"),
                     option("Relational: care, support, casework", "relational"),

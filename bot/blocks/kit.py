@@ -80,6 +80,22 @@ def option(text: str, value: str) -> dict[str, Any]:
     return {"text": plain(text, OPTION_TEXT_LIMIT), "value": value}
 
 
+def static_select(
+    options: list[dict[str, Any]], initial: str | None, placeholder: str
+) -> dict[str, Any]:
+    """A static select whose initial option is `initial` when it is one of the options."""
+    element: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": "value",
+        "placeholder": plain(placeholder, 150),
+        "options": options,
+    }
+    chosen = [item for item in options if item["value"] == initial]
+    if chosen:
+        element["initial_option"] = chosen[0]
+    return element
+
+
 def confirm_dialog(title: str, text: str, confirm: str, deny: str = "Cancel") -> dict[str, Any]:
     return {
         "title": plain(title, 100),

@@ -24,6 +24,7 @@ from bot.blocks.kit import (
     option,
     plain,
     section,
+    static_select,
 )
 from bot.core.outcome_values import HIGHER, UNIT_WORDS, UNITS
 from bot.core.outcomes import measure_line, target_words
@@ -146,19 +147,6 @@ def _text(initial: str = "", *, multiline: bool = False, max_length: int = 3000)
     return element
 
 
-def _static(options: list[dict[str, Any]], initial: str | None, placeholder: str) -> dict[str, Any]:
-    element: dict[str, Any] = {
-        "type": "static_select",
-        "action_id": "value",
-        "placeholder": plain(placeholder, 150),
-        "options": options,
-    }
-    chosen = [o for o in options if o["value"] == initial]
-    if chosen:
-        element["initial_option"] = chosen[0]
-    return element
-
-
 def template_options(library: MeasureLibrary, service_type: str) -> list[dict[str, Any]]:
     """Option groups: your own first, then the sets, those meant for this type of service first."""
     groups: list[dict[str, Any]] = [
@@ -223,7 +211,7 @@ def build_measure_modal(
         _input(
             "unit",
             "Unit",
-            _static(
+            static_select(
                 [option(UNIT_LABELS[u], u) for u in UNITS],
                 measure.unit if measure else None,
                 "Choose a unit",
@@ -233,7 +221,7 @@ def build_measure_modal(
         _input(
             "better_when",
             "Better when",
-            _static(
+            static_select(
                 [option("Higher is better", "higher"), option("Lower is better", "lower")],
                 measure.better_when if measure else None,
                 "Which way is better",
@@ -250,7 +238,7 @@ def build_measure_modal(
         _input(
             "frequency",
             "Reading due",
-            _static(
+            static_select(
                 [option(f.capitalize(), f) for f in FREQUENCIES],
                 measure.frequency if measure else None,
                 "How often",
@@ -336,7 +324,7 @@ def build_record_modal(
         _input(
             oid.PERIOD_BLOCK,
             "Period",
-            _static(period_options, months[0].start.isoformat(), "Choose a period"),
+            static_select(period_options, months[0].start.isoformat(), "Choose a period"),
             optional=False,
             hint="Monthly measures record the month; quarterly ones the quarter it falls in.",
         ),
