@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -111,19 +112,30 @@ def _load_dir(directory: Path, suffixes: tuple[str, ...]) -> dict[str, Standard]
     return {standard_id: standard for standard_id, (_, standard) in found.items()}
 
 
-def _read(path: Path) -> tuple[Standard | None, list[str]]:
+def read_yaml_file(path: Path) -> tuple[str, Any] | str:
+    """The file's text and parsed YAML, or the one problem (with file and line) that stops it.
+
+    Standards and measure templates share it, so a council sees the same words for the same
+    mistake in either kind of file."""
     file = str(path)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        return None, [f"{file}: cannot read file: {exc}"]
+        return f"{file}: cannot read file: {exc}"
     try:
-        data = yaml.safe_load(text)
+        return text, yaml.safe_load(text)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown line"
         reason = exc.problem or exc.context or "invalid YAML"
-        return None, [f"{file}: {where}: YAML syntax error: {reason}"]
+        return f"{file}: {where}: YAML syntax error: {reason}"
     except yaml.YAMLError as exc:
-        return None, [f"{file}: YAML syntax error: {exc}"]
-    return validate(file, text, data)
+        return f"{file}: YAML syntax error: {exc}"
+
+
+def _read(path: Path) -> tuple[Standard | None, list[str]]:
+    read = read_yaml_file(path)
+    if isinstance(read, str):
+        return None, [read]
+    text, data = read
+    return validate(str(path), text, data)

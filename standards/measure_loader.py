@@ -15,9 +15,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TypeVar
 
-import yaml
-
-from standards.loader import StandardFileError, builtin_standards_dir
+from standards.loader import StandardFileError, builtin_standards_dir, read_yaml_file
 from standards.measures import (
     SERVICE_TYPES,
     BetterWhen,
@@ -208,19 +206,10 @@ def _check_unique_measure_ids(
 
 def _read(path: Path, catalogue: Catalogue) -> tuple[MeasureTemplateSet | None, list[str]]:
     file = str(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        return None, [f"{file}: cannot read file: {exc}"]
-    try:
-        data = yaml.safe_load(text)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        where = f"line {mark.line + 1}, column {mark.column + 1}" if mark else "unknown line"
-        reason = exc.problem or exc.context or "invalid YAML"
-        return None, [f"{file}: {where}: YAML syntax error: {reason}"]
-    except yaml.YAMLError as exc:
-        return None, [f"{file}: YAML syntax error: {exc}"]
+    read = read_yaml_file(path)
+    if isinstance(read, str):
+        return None, [read]
+    text, data = read
     checker = _MeasureChecker(file, catalogue)
     checker.duplicate_keys(text)
     template_set = checker.template_set(data)

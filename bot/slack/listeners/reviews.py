@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from slack_bolt import Ack, App, Respond
@@ -83,7 +84,14 @@ def register(app: App, deps: Deps, router: CommandRouter) -> None:
 
     @app.action(rid.AGREE)
     def on_agree(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        _verdict_click(deps, ack, body, respond, client, Verdict.AGREE)
+        _reviewer_click(
+            deps,
+            ack,
+            body,
+            respond,
+            client,
+            lambda parsed: saving.save_verdict(deps, body, parsed, Verdict.AGREE, None, ""),
+        )
 
     @app.action(rid.CHALLENGE)
     def on_challenge(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
@@ -96,11 +104,25 @@ def register(app: App, deps: Deps, router: CommandRouter) -> None:
 
     @app.action(rid.AGREE_AFTER)
     def on_agree_after(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        _answer_click(deps, ack, body, respond, client, Verdict.AGREE)
+        _reviewer_click(
+            deps,
+            ack,
+            body,
+            respond,
+            client,
+            lambda parsed: saving.save_answer(deps, body, parsed, Verdict.AGREE),
+        )
 
     @app.action(rid.KEEP)
     def on_keep(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
-        _answer_click(deps, ack, body, respond, client, Verdict.CHALLENGE)
+        _reviewer_click(
+            deps,
+            ack,
+            body,
+            respond,
+            client,
+            lambda parsed: saving.save_answer(deps, body, parsed, Verdict.CHALLENGE),
+        )
 
     @app.action(rid.RESUME)
     def on_resume(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient) -> None:
@@ -127,22 +149,22 @@ def register(app: App, deps: Deps, router: CommandRouter) -> None:
 # --- the reviewer -----------------------------------------------------------------------------
 
 
-def _verdict_click(
+def _reviewer_click(
     deps: Deps,
     ack: Ack,
     body: dict[str, Any],
     respond: Respond,
     client: WebClient,
-    verdict: Verdict,
+    save: Callable[[tuple[int, int]], Any],
 ) -> None:
+    """A reviewer's button (a verdict, or the answer to the team's response): save, ack, then
+    update the review; `save` gets the clicked (invitation, point)."""
     parsed = rid.parse_point_value(body["actions"][0].get("value", ""))
     if parsed is None:
         ack()
         return
     saved = saving.save_then_ack(
-        ack,
-        lambda text: saving.tell(client, respond, body, text),
-        lambda: saving.save_verdict(deps, body, parsed, verdict, None, ""),
+        ack, lambda text: saving.tell(client, respond, body, text), lambda: save(parsed)
     )
     if saved is not None:
         later(deps, "updating the review", lambda: saving.after(deps, client, saved))
@@ -192,29 +214,6 @@ def _challenge_submit(deps: Deps, ack: Ack, body: dict[str, Any], client: WebCli
         ack,
         rid.COMMENT_FIELD,
         lambda: saving.save_verdict(deps, body, meta, Verdict.CHALLENGE, Rating(chosen), comment),
-    )
-    if saved is not None:
-        later(deps, "updating the review", lambda: saving.after(deps, client, saved))
-
-
-def _answer_click(
-    deps: Deps,
-    ack: Ack,
-    body: dict[str, Any],
-    respond: Respond,
-    client: WebClient,
-    verdict: Verdict,
-) -> None:
-    """The reviewer answers the team's response: Agree, or Keep challenge."""
-    parsed = rid.parse_point_value(body["actions"][0].get("value", ""))
-    if parsed is None:
-        ack()
-        return
-
-    saved = saving.save_then_ack(
-        ack,
-        lambda text: saving.tell(client, respond, body, text),
-        lambda: saving.save_answer(deps, body, parsed, verdict),
     )
     if saved is not None:
         later(deps, "updating the review", lambda: saving.after(deps, client, saved))
