@@ -14,15 +14,8 @@ from datetime import date, datetime
 from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session, subqueryload
 
-from storage.models import (
-    ActionEvent,
-    ActionStatus,
-    AssessmentPoint,
-    ImprovementAction,
-    Service,
-    ServiceOwner,
-)
-from storage.values import ActionCounts, ActionView
+from storage.models import ActionEvent, AssessmentPoint, ImprovementAction, Service, ServiceOwner
+from storage.values import ActionCounts, ActionStatus, ActionView
 
 
 def action_for_update(

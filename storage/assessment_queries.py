@@ -15,14 +15,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, lazyload, selectinload
 
 from storage.claims import insert_once
-from storage.models import (
-    Answer,
-    Assessment,
-    AssessmentStatus,
-    Card,
-    CardStatus,
-    Service,
-)
+from storage.models import Answer, Assessment, Card, CardStatus, Service
+from storage.values import AssessmentStatus
 
 
 def assessment_for_update(

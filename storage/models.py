@@ -30,6 +30,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 
 from storage.types import UTCDateTime
+from storage.values import ActionStatus, AssessmentStatus
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -46,11 +47,6 @@ OptionalTimestamp = Annotated[datetime | None, mapped_column(UTCDateTime(), null
 
 class Base(DeclarativeBase):
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
-
-
-class AssessmentStatus(StrEnum):
-    IN_PROGRESS = "in_progress"
-    COMPLETED = "completed"
 
 
 class CardStatus(StrEnum):
@@ -309,14 +305,6 @@ class ProcessedEvent(Base):
 # --- improvement actions (#14) -----------------------------------------------------------------
 
 
-class ActionStatus(StrEnum):
-    """Stable lowercase words: they appear in CSV exports and must never change."""
-
-    OPEN = "open"
-    DONE = "done"
-    DROPPED = "dropped"
-
-
 class ActionChange(StrEnum):
     """What one history row of an action records."""
 
@@ -528,13 +516,6 @@ class WorkspaceName(Base):
 
 
 # --- outcomes (#13) ------------------------------------------------------------------------
-
-
-class ServiceType(StrEnum):
-    """Stable words (exported): relational services are expected to track outcomes for people."""
-
-    TRANSACTIONAL = "transactional"
-    RELATIONAL = "relational"
 
 
 class Measure(Base):

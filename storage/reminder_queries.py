@@ -21,16 +21,15 @@ from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
 from sqlalchemy.orm import Session, selectinload, subqueryload
 
 from storage.claims import insert_once
-from storage.models import (
-    Answer,
-    Assessment,
+from storage.models import Answer, Assessment, ClaimStatus, Nudge, Service, Snooze
+from storage.values import (
+    UPCOMING_DAYS,
     AssessmentStatus,
-    ClaimStatus,
-    Nudge,
-    Service,
-    Snooze,
+    InProgress,
+    NudgeKey,
+    ServiceDue,
+    SnoozeView,
 )
-from storage.values import UPCOMING_DAYS, InProgress, NudgeKey, ServiceDue, SnoozeView
 
 STALE_CLAIM_AFTER = timedelta(minutes=10)
 # Local dates run up to a day ahead of UTC (Pacific/Kiritimati is UTC+14).

@@ -26,6 +26,26 @@ DEFAULT_WEEKDAY = 0
 DEFAULT_TIME = "09:00"
 
 
+class AssessmentStatus(StrEnum):
+    IN_PROGRESS = "in_progress"
+    COMPLETED = "completed"
+
+
+class ActionStatus(StrEnum):
+    """Stable lowercase words: they appear in CSV exports and must never change."""
+
+    OPEN = "open"
+    DONE = "done"
+    DROPPED = "dropped"
+
+
+class ServiceType(StrEnum):
+    """Stable words (exported): relational services are expected to track outcomes for people."""
+
+    TRANSACTIONAL = "transactional"
+    RELATIONAL = "relational"
+
+
 class Phase(StrEnum):
     DISCOVERY = "discovery"
     ALPHA = "alpha"

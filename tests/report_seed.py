@@ -20,7 +20,6 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from storage.models import (
-    ActionStatus,
     Assessment,
     ChallengeResponse,
     ImprovementAction,
@@ -30,6 +29,7 @@ from storage.models import (
     Service,
     Verdict,
 )
+from storage.values import ActionStatus
 from tests.test_export import T0, add_answer, add_assessment, add_service
 
 HIDDEN = "Secret Squirrel Service"

@@ -30,7 +30,8 @@ from bot.slack.action_nudge_job import service_due
 from bot.slack.reminder_job import run_reminders_tick
 from storage.db import make_engine, session_factory
 from storage.migrate import upgrade
-from storage.models import ActionStatus, ImprovementAction, Service
+from storage.models import ImprovementAction, Service
+from storage.values import ActionStatus
 from tests.conftest import create_postgres_database, drop_postgres_database
 from tests.fakeslack import FakeSlack
 from tests.reminder_seed import (

@@ -35,8 +35,8 @@ from bot.core.actions import (
     all_done,
 )
 from bot.core.text import escape, safe, truncate
-from storage.models import ActionStatus, ImprovementAction
-from storage.values import ActionCounts, ActionView
+from storage.models import ImprovementAction
+from storage.values import ActionCounts, ActionStatus, ActionView
 
 STATUS_ICONS = {
     ActionStatus.OPEN: ":hammer_and_wrench:",

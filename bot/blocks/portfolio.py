@@ -26,8 +26,8 @@ from bot.blocks.words import day, mention, progress, rating_icon, rating_label, 
 from bot.core.flow import Tally
 from bot.core.overview import ServiceLine
 from bot.core.text import escape, safe
-from storage.models import Answer, Service, ServiceType
-from storage.values import ActionCounts, SnoozeView
+from storage.models import Answer, Service
+from storage.values import ActionCounts, ServiceType, SnoozeView
 
 STATUS_MENU = (("Met", "met"), ("Partly met", "partly_met"), ("Not met", "not_met"))
 

@@ -20,15 +20,8 @@ from bot.core.due import add_months
 from bot.core.flow import LINK_LIMIT, MAX_LINKS, point_numbers
 from bot.core.people import Person
 from bot.core.reminders import snooze_until
-from storage.models import (
-    ActionChange,
-    ActionEvent,
-    ActionStatus,
-    Assessment,
-    ImprovementAction,
-    Service,
-)
-from storage.values import Rating
+from storage.models import ActionChange, ActionEvent, Assessment, ImprovementAction, Service
+from storage.values import ActionStatus, Rating
 
 TEXT_LIMIT = 500
 NOTE_LIMIT = 3000

@@ -17,7 +17,8 @@ from sqlalchemy.orm import Session
 
 from bot.core.flow import FlowError
 from storage.assessment_queries import latest_assessment
-from storage.models import Assessment, AssessmentStatus, Service
+from storage.models import Assessment, Service
+from storage.values import AssessmentStatus
 
 
 class Source(StrEnum):

@@ -19,16 +19,8 @@ from sqlalchemy.orm import Session
 from bot.core.due import DueReason, due_after_completion
 from standards import Standard
 from storage.assessment_queries import cards_of, current_answers, reserve_card
-from storage.models import (
-    Answer,
-    Assessment,
-    AssessmentPoint,
-    AssessmentStatus,
-    Card,
-    CardStatus,
-    Service,
-)
-from storage.values import Rating
+from storage.models import Answer, Assessment, AssessmentPoint, Card, CardStatus, Service
+from storage.values import AssessmentStatus, Rating
 
 SUPERSEDED = "superseded"
 MAX_LINKS = 10

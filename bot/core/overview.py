@@ -13,7 +13,8 @@ from sqlalchemy.orm import Session
 from bot.core.flow import Tally, tally
 from standards import Catalogue
 from storage.assessment_queries import current_answers_for, latest_assessments_for
-from storage.models import Assessment, AssessmentStatus, Service
+from storage.models import Assessment, Service
+from storage.values import AssessmentStatus
 
 
 @dataclass(frozen=True)

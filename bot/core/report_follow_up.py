@@ -25,9 +25,10 @@ from sqlalchemy.orm import Session
 from bot.core.review_overview import AssessmentReview, with_states
 from bot.core.reviews import OPEN_STATUSES, review_tally
 from storage.action_queries import export_views
-from storage.models import ActionStatus, ImprovementAction, Verdict
+from storage.models import ImprovementAction, Verdict
 from storage.report_queries import ReportRows
 from storage.review_queries import invitations_of_assessments
+from storage.values import ActionStatus
 
 
 @dataclass(frozen=True)

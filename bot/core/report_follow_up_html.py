@@ -14,7 +14,8 @@ from zoneinfo import ZoneInfo
 from bot.core.html_page import local_day, rating_badge, text, time_element
 from bot.core.report import ReportData
 from bot.core.report_follow_up import ActionEntry, PeerReview, PeerVerdict
-from storage.models import ActionStatus, Verdict
+from storage.models import Verdict
+from storage.values import ActionStatus
 
 LEFT_OUT = '<span class="meta">Not included in this copy</span>'
 ACTION_STATUS_WORDS = {

@@ -30,7 +30,6 @@ from storage.assessment_queries import current_answers
 from storage.models import (
     Answer,
     Assessment,
-    AssessmentStatus,
     ChallengeResponse,
     ResponseKind,
     ReviewInvitation,
@@ -39,7 +38,7 @@ from storage.models import (
     Verdict,
 )
 from storage.review_queries import active_invitation, responses_of, verdicts_of
-from storage.values import Rating
+from storage.values import AssessmentStatus, Rating
 
 CARD = "card"
 CHALLENGE_POST = "challenge"

@@ -27,8 +27,8 @@ from bot.slack.lookup import manages, may_manage, refusal_text
 from bot.slack.thread import Posted, refresh_card, refresh_completion
 from storage.action_queries import action_for_update, action_view
 from storage.assessment_queries import assessment_by_id, assessment_for_update, latest_assessment
-from storage.models import ActionStatus, Assessment, Service
-from storage.values import ActionView
+from storage.models import Assessment, Service
+from storage.values import ActionStatus, ActionView
 
 logger = logging.getLogger(__name__)
 

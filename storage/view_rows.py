@@ -1,0 +1,68 @@
+"""ORM rows to the snapshots of `storage.views`, taken while the session is open."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from storage.models import Answer, Assessment, Service
+from storage.views import AnswerView, AssessmentView, ServiceView
+
+
+def service_view(service: Service) -> ServiceView:
+    return ServiceView(
+        id=service.id,
+        team_id=service.team_id,
+        name=service.name,
+        standard_id=service.standard_id,
+        phase=service.phase,
+        team_channel_id=service.team_channel_id,
+        next_due_on=service.next_due_on,
+        owner_ids=tuple(service.owner_ids),
+        # A service not yet flushed has no type set; the column's default is what it will get.
+        service_type=service.service_type or ServiceView.service_type,
+        description=service.description or "",
+        interval_months=service.interval_months,
+        last_assessed_on=service.last_assessed_on,
+        due_reason=service.due_reason,
+        snoozed_until=service.snoozed_until,
+        publishable=bool(service.publishable),
+    )
+
+
+def assessment_view(assessment: Assessment, *, with_points: bool = True) -> AssessmentView:
+    """`with_points=False` for lists, which need the count and not the snapshot's titles
+    (reading `points` would load them)."""
+    points = tuple((p.number, p.title) for p in assessment.points) if with_points else ()
+    return AssessmentView(
+        id=assessment.id,
+        service_id=assessment.service_id,
+        standard_id=assessment.standard_id,
+        standard_title=assessment.standard_title,
+        phase=assessment.phase,
+        status=assessment.status,
+        started_at=assessment.started_at,
+        point_count=assessment.point_count,
+        channel_id=assessment.channel_id,
+        thread_ts=assessment.thread_ts,
+        started_by=assessment.started_by,
+        standard_version=assessment.standard_version,
+        completed_at=assessment.completed_at,
+        points=points,
+    )
+
+
+def answer_view(answer: Answer) -> AnswerView:
+    return AnswerView(
+        point_number=answer.point_number,
+        rating=answer.rating,
+        answered_by=answer.answered_by,
+        answered_at=answer.answered_at,
+        evidence=answer.evidence or "",
+        evidence_links=tuple(answer.evidence_links or ()),
+        id=answer.id,
+        assessment_id=answer.assessment_id,
+    )
+
+
+def answer_views(answers: Mapping[int, Answer]) -> dict[int, AnswerView]:
+    return {number: answer_view(answer) for number, answer in answers.items()}
