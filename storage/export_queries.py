@@ -53,6 +53,7 @@ class AssessmentHeader(NamedTuple):
     assessment_id: int
     started_at: str
     completed_at: str
+    service_type: str
 
 
 AnswerRow = tuple[
@@ -210,6 +211,7 @@ def header_query(
             Assessment.id,
             utc_text(Assessment.started_at),
             func.coalesce(utc_text(Assessment.completed_at), ""),
+            Service.service_type,
         ),
         team_id,
         service_ids,

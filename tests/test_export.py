@@ -222,6 +222,7 @@ def seeded(sessions: sessionmaker[Session]) -> Seeded:
     with sessions.begin() as session:
         bins = add_service(session, "Bins", owners=("UOWNER", "UCO"))
         parking = add_service(session, "Parking", owners=("UOTHER",), archived=True)
+        parking.service_type = "relational"
         add_service(session, "Never assessed", owners=("UOWNER",))
         old = add_assessment(
             session,
@@ -297,6 +298,7 @@ def test_latest_export_has_each_point_of_the_latest_assessment_once(
         "answered_by_name": "Olwen Owner",
         "answered_at": "2026-03-02T11:00:00Z",
         "is_latest": "true",
+        "service_type": "transactional",
     }
     # The latest row carries both the current rating and the current evidence.
     assert (second["rating"], second["evidence"]) == ("partly_met", "final")
@@ -305,6 +307,7 @@ def test_latest_export_has_each_point_of_the_latest_assessment_once(
         assert third[column] == ""
     assert third["answered_at"] == "" and third["point_title"] == "Joined up"
     assert parking["answered_by_name"] == "UOTHER"  # not in the directory: falls back to the id
+    assert (parking["service_type"], third["service_type"]) == ("relational", "transactional")
     assert all(r["is_latest"] == "true" for r in rows)
 
 

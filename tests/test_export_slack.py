@@ -86,6 +86,7 @@ def expected_rows(
                     "assessment_id": str(assessment.id),
                     "assessment_started_at": when(assessment.started_at),
                     "assessment_completed_at": when(assessment.completed_at),
+                    "service_type": service.service_type,
                 }
                 for point in assessment.points:
                     answers = session.scalars(

@@ -62,6 +62,7 @@ COLUMNS: tuple[str, ...] = (
     "answered_by_name",
     "answered_at",
     "is_latest",
+    "service_type",
 )
 UNANSWERED = "unanswered"
 RATING_WORDS: frozenset[str] = frozenset(rating.value for rating in Rating)
@@ -153,7 +154,8 @@ def header_line() -> str:
 
 
 def assessment_cells(header: AssessmentHeader) -> str:
-    """The first nine cells, the same on every line of one assessment."""
+    """The first nine cells, the same on every line of one assessment (the service type, also
+    the same, is the last cell)."""
     return ",".join(
         (
             text_cell(header.service),
@@ -181,6 +183,8 @@ def csv_lines(assessments: Iterable[AssessmentRows], names: AnswererNames) -> It
     people: dict[str, str] = {}
     for assessment, rows in assessments:
         prefix = assessment_cells(assessment)
+        # Appended last, after is_latest: readers that take columns by position keep working.
+        end = f",{text_cell(assessment.service_type)}{LINE_END}"
         last = len(rows) - 1
         for index, (
             _,
@@ -200,7 +204,7 @@ def csv_lines(assessments: Iterable[AssessmentRows], names: AnswererNames) -> It
                 title = titles[point_title] = text_cell(point_title)
             latest = "true" if index == last or rows[index + 1][1] != number else "false"
             if answer_id is None:
-                yield f"{prefix},{number},{title},{UNANSWERED},,,,,,{latest}{LINE_END}"
+                yield f"{prefix},{number},{title},{UNANSWERED},,,,,,{latest}{end}"
                 continue
             if rating not in RATING_WORDS:
                 raise ValueError(f"answer {answer_id} has unknown rating {rating!r}")
@@ -212,7 +216,7 @@ def csv_lines(assessments: Iterable[AssessmentRows], names: AnswererNames) -> It
             links = "" if links_json == "[]" else links_cell(links_json)
             yield (
                 f"{prefix},{number},{title},{rating},{text_cell(evidence) if evidence else ''},"
-                f"{links},{person},{answered_at or ''},{latest}{LINE_END}"
+                f"{links},{person},{answered_at or ''},{latest}{end}"
             )
 
 
