@@ -26,7 +26,7 @@ from bot.core.text import escape, safe
 from standards import Point
 from storage.models import Answer, Assessment
 from storage.values import MeasureView, Rating
-from storage.views import ActionItem
+from storage.views import ActionItem, AnswerView
 
 
 @dataclass(frozen=True)
@@ -126,7 +126,7 @@ def answer_summary(answer: Answer) -> str:
     return f"{line}\n{evidence_summary(answer)}"
 
 
-def evidence_summary(answer: Answer) -> str:
+def evidence_summary(answer: Answer | AnswerView) -> str:
     if not answer.evidence and not answer.evidence_links:
         return "_No evidence yet._"
     parts = []
