@@ -10,6 +10,7 @@ from storage.models import (
     ChallengeResponse,
     ImprovementAction,
     ReviewInvitation,
+    ReviewVerdict,
     Service,
 )
 from storage.views import (
@@ -19,6 +20,7 @@ from storage.views import (
     ChallengeResponseView,
     InvitationView,
     ServiceView,
+    VerdictView,
 )
 
 
@@ -137,4 +139,20 @@ def challenge_response_view(response: ChallengeResponse) -> ChallengeResponseVie
         note=response.note or "",
         links=tuple(response.links or ()),
         answer_id=response.answer_id,
+    )
+
+
+def verdict_view(verdict: ReviewVerdict) -> VerdictView:
+    return VerdictView(
+        id=verdict.id,
+        invitation_id=verdict.invitation_id,
+        assessment_id=verdict.assessment_id,
+        point_number=verdict.point_number,
+        round=verdict.round,
+        verdict=verdict.verdict,
+        team_rating=verdict.team_rating,
+        reviewer_rating=verdict.reviewer_rating,
+        given_by=verdict.given_by,
+        given_at=verdict.given_at,
+        comment=verdict.comment or "",
     )

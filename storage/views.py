@@ -140,3 +140,20 @@ class ChallengeResponseView:
     note: str = ""
     links: tuple[str, ...] = ()
     answer_id: int | None = None
+
+
+@dataclass(frozen=True)
+class VerdictView:
+    """One word of a reviewer on one point: agree or challenge, in a round of the exchange."""
+
+    id: int
+    invitation_id: int
+    assessment_id: int
+    point_number: int
+    round: int
+    verdict: str
+    team_rating: str
+    reviewer_rating: str
+    given_by: str
+    given_at: datetime
+    comment: str = ""

@@ -19,8 +19,7 @@ from bot.blocks.reviews import (
     build_review_parent,
 )
 from bot.core.reviews import ChallengeStatus, PointReview, ReviewTally
-from storage.models import ReviewVerdict
-from storage.views import AnswerView, InvitationView
+from storage.views import AnswerView, InvitationView, VerdictView
 from tests.fakeslack.blockkit import validate_blocks, validate_view
 from tests.test_flow import NOW
 
@@ -61,9 +60,8 @@ def answer() -> AnswerView:
 
 
 def challenged(status: ChallengeStatus = ChallengeStatus.OPEN) -> PointReview:
-    verdict = ReviewVerdict(
+    verdict = VerdictView(
         id=9,
-        team_id="T1",
         invitation_id=7,
         assessment_id=3,
         point_number=4,

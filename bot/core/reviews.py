@@ -21,8 +21,8 @@ from enum import StrEnum
 from bot.core.text import escape
 from storage.models import ChallengeResponse, ResponseKind, ReviewInvitation, ReviewVerdict, Verdict
 from storage.values import Rating
-from storage.view_rows import challenge_response_view
-from storage.views import ChallengeResponseView, InvitationView
+from storage.view_rows import challenge_response_view, verdict_view
+from storage.views import ChallengeResponseView, InvitationView, VerdictView
 
 INVITATION_LASTS = timedelta(days=30)
 REVIEWER_NUDGE_AFTER = timedelta(days=7)
@@ -98,12 +98,12 @@ class PointReview:
     """Where one point of one review stands."""
 
     point_number: int
-    verdict: ReviewVerdict
+    verdict: VerdictView
     status: ChallengeStatus
     resolved_at: datetime | None
     challenged_at: datetime | None  # when the (first) challenge of the point was made
     last_response: ChallengeResponseView | None
-    challenge: ReviewVerdict | None = None  # the newest challenge (its rating and comment)
+    challenge: VerdictView | None = None  # the newest challenge (its rating and comment)
 
     @property
     def open(self) -> bool:
@@ -137,12 +137,12 @@ def point_reviews(
         replies = [r for row in rows for r in answers.get(row.id, [])]
         states[number] = PointReview(
             number,
-            latest,
+            verdict_view(latest),
             status,
             resolved_at,
             challenged_at,
             challenge_response_view(replies[-1]) if replies else None,
-            challenges[-1] if challenges else None,
+            verdict_view(challenges[-1]) if challenges else None,
         )
     return states
 
