@@ -15,7 +15,12 @@ from sqlalchemy import ColumnElement, and_, case, func, select
 from sqlalchemy.orm import Session, subqueryload
 
 from storage.models import ActionEvent, AssessmentPoint, ImprovementAction, Service, ServiceOwner
-from storage.values import ActionCounts, ActionStatus, ActionView
+from storage.reminder_queries import service_due
+from storage.values import ActionCounts, ActionStatus, ActionView, ServiceDue
+from storage.view_rows import action_item, service_view
+from storage.views import ActionItem
+
+ActionRow = tuple[ImprovementAction, Service, str | None]
 
 
 def action_for_update(
@@ -34,7 +39,7 @@ def action_view(action_id: int, *, team_id: str, session: Session) -> ActionView
     return found[0] if found else None
 
 
-def _views(session: Session, *where: ColumnElement[bool]) -> list[ActionView]:
+def _rows(session: Session, *where: ColumnElement[bool]) -> list[ActionRow]:
     """Actions with their service (owners loaded in one more statement) and point title."""
     rows = session.execute(
         select(ImprovementAction, Service, AssessmentPoint.title)
@@ -50,10 +55,18 @@ def _views(session: Session, *where: ColumnElement[bool]) -> list[ActionView]:
         .options(subqueryload(Service.owners))  # one statement at any size
         .order_by(ImprovementAction.due_on, ImprovementAction.id)
     ).all()
-    return [
-        ActionView(action, service, title or f"Point {action.point_number}")
-        for action, service, title in rows
-    ]
+    return [(action, service, title) for action, service, title in rows]
+
+
+def _view(row: ActionRow) -> ActionView:
+    action, service, title = row
+    return ActionView(
+        action_item(action), service_view(service), title or f"Point {action.point_number}"
+    )
+
+
+def _views(session: Session, *where: ColumnElement[bool]) -> list[ActionView]:
+    return [_view(row) for row in _rows(session, *where)]
 
 
 def actions_for_person(*, session: Session, team_id: str, user_id: str) -> list[ActionView]:
@@ -79,37 +92,33 @@ def actions_of_service(*, session: Session, service_id: int) -> list[ActionView]
 
 def point_actions(
     *, session: Session, service_id: int, point_number: int, since_assessment_id: int
-) -> list[ImprovementAction]:
+) -> list[ActionItem]:
     """The point's actions that arose in `since_assessment_id` or later, and any still open."""
-    return list(
-        session.scalars(
-            select(ImprovementAction)
-            .where(
-                ImprovementAction.service_id == service_id,
-                ImprovementAction.point_number == point_number,
-                (ImprovementAction.assessment_id >= since_assessment_id)
-                | (ImprovementAction.status == ActionStatus.OPEN),
-            )
-            .order_by(ImprovementAction.id)
+    rows = session.scalars(
+        select(ImprovementAction)
+        .where(
+            ImprovementAction.service_id == service_id,
+            ImprovementAction.point_number == point_number,
+            (ImprovementAction.assessment_id >= since_assessment_id)
+            | (ImprovementAction.status == ActionStatus.OPEN),
         )
+        .order_by(ImprovementAction.id)
     )
+    return [action_item(row) for row in rows]
 
 
-def open_point_actions(
-    *, session: Session, service_id: int, point_number: int
-) -> list[ImprovementAction]:
+def open_point_actions(*, session: Session, service_id: int, point_number: int) -> list[ActionItem]:
     """The point's actions still open, whichever assessment they arose in, oldest first."""
-    return list(
-        session.scalars(
-            select(ImprovementAction)
-            .where(
-                ImprovementAction.service_id == service_id,
-                ImprovementAction.point_number == point_number,
-                ImprovementAction.status == ActionStatus.OPEN,
-            )
-            .order_by(ImprovementAction.id)
+    rows = session.scalars(
+        select(ImprovementAction)
+        .where(
+            ImprovementAction.service_id == service_id,
+            ImprovementAction.point_number == point_number,
+            ImprovementAction.status == ActionStatus.OPEN,
         )
+        .order_by(ImprovementAction.id)
     )
+    return [action_item(row) for row in rows]
 
 
 def actioned_points(*, session: Session, assessment_id: int) -> set[int]:
@@ -230,14 +239,16 @@ def _as_date(value: object) -> date | None:
 # --- reminders ----------------------------------------------------------------------------------
 
 
-def nudge_candidates(*, session: Session, due_by: date) -> list[ActionView]:
-    """Open actions due by `due_by` (or overdue) on live services, for the reminders tick."""
-    return _views(
+def nudge_candidates(*, session: Session, due_by: date) -> list[tuple[ActionView, ServiceDue]]:
+    """Open actions due by `due_by` (or overdue) on live services, for the reminders tick, each
+    with its service as the planners see it."""
+    rows = _rows(
         session,
         ImprovementAction.status == ActionStatus.OPEN,
         ImprovementAction.due_on <= due_by,
         Service.archived_at.is_(None),
     )
+    return [(_view(row), service_due(row[1])) for row in rows]
 
 
 # --- export -------------------------------------------------------------------------------------
@@ -247,15 +258,13 @@ def export_views(*, session: Session, team_id: str, service_ids: Sequence[int]) 
     """Every action of these services, in service, point and creation order."""
     if not service_ids:
         return []
-    views = _views(
+    rows = _rows(
         session,
         ImprovementAction.team_id == team_id,
         ImprovementAction.service_id.in_(set(service_ids)),
     )
-    return sorted(
-        views,
-        key=lambda v: (v.service.name_key, v.service.id, v.action.point_number, v.action.id),
-    )
+    rows.sort(key=lambda row: (row[1].name_key, row[1].id, row[0].point_number, row[0].id))
+    return [_view(row) for row in rows]
 
 
 def events_of(*, session: Session, action_ids: Collection[int]) -> dict[int, list[ActionEvent]]:

@@ -17,7 +17,7 @@ from enum import StrEnum
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
-    from storage.models import ImprovementAction, Service
+    from storage.views import ActionItem, ServiceView
 
 STALLED_AFTER = timedelta(days=14)  # an assessment in progress with no answer this long
 UPCOMING_DAYS = 14  # reminders start this many days before a service is due
@@ -175,14 +175,16 @@ class SummarySettings:
 
 @dataclass(frozen=True)
 class ActionView:
-    """An action with what every surface shows beside it: its service and point title."""
+    """An action with what every surface shows beside it: its service and point title.
 
-    action: ImprovementAction
-    service: Service
+    Read-only snapshots (`storage.views`), so a list can be built after its session closed."""
+
+    action: ActionItem
+    service: ServiceView
     point_title: str
 
     @property
-    def service_owner_ids(self) -> list[str]:
+    def service_owner_ids(self) -> tuple[str, ...]:
         return self.service.owner_ids
 
 

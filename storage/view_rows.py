@@ -4,8 +4,24 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from storage.models import Answer, Assessment, Service
-from storage.views import AnswerView, AssessmentView, ServiceView
+from storage.models import (
+    Answer,
+    Assessment,
+    ChallengeResponse,
+    ImprovementAction,
+    ReviewInvitation,
+    ReviewVerdict,
+    Service,
+)
+from storage.views import (
+    ActionItem,
+    AnswerView,
+    AssessmentView,
+    ChallengeResponseView,
+    InvitationView,
+    ServiceView,
+    VerdictView,
+)
 
 
 def service_view(service: Service) -> ServiceView:
@@ -66,3 +82,77 @@ def answer_view(answer: Answer) -> AnswerView:
 
 def answer_views(answers: Mapping[int, Answer]) -> dict[int, AnswerView]:
     return {number: answer_view(answer) for number, answer in answers.items()}
+
+
+def action_item(action: ImprovementAction) -> ActionItem:
+    return ActionItem(
+        id=action.id,
+        team_id=action.team_id,
+        service_id=action.service_id,
+        assessment_id=action.assessment_id,
+        point_number=action.point_number,
+        text=action.text,
+        owner_id=action.owner_id,
+        due_on=action.due_on,
+        status=action.status,
+        created_by=action.created_by,
+        created_at=action.created_at,
+        closed_at=action.closed_at,
+        closed_by=action.closed_by,
+        note=action.note or "",
+        evidence_links=tuple(action.evidence_links or ()),
+        snoozed_until=action.snoozed_until,
+    )
+
+
+def invitation_view(invitation: ReviewInvitation) -> InvitationView:
+    return InvitationView(
+        id=invitation.id,
+        team_id=invitation.team_id,
+        service_id=invitation.service_id,
+        assessment_id=invitation.assessment_id,
+        reviewer_id=invitation.reviewer_id,
+        reviewer_team_id=invitation.reviewer_team_id,
+        reviewer_name=invitation.reviewer_name,
+        reviewer_org=invitation.reviewer_org,
+        invited_by=invitation.invited_by,
+        invited_at=invitation.invited_at,
+        expires_at=invitation.expires_at,
+        channel_id=invitation.channel_id,
+        thread_ts=invitation.thread_ts,
+        assessment_link=invitation.assessment_link,
+        finished_at=invitation.finished_at,
+        withdrawn_at=invitation.withdrawn_at,
+        withdrawn_by=invitation.withdrawn_by,
+    )
+
+
+def challenge_response_view(response: ChallengeResponse) -> ChallengeResponseView:
+    return ChallengeResponseView(
+        id=response.id,
+        invitation_id=response.invitation_id,
+        verdict_id=response.verdict_id,
+        point_number=response.point_number,
+        kind=response.kind,
+        responded_by=response.responded_by,
+        responded_at=response.responded_at,
+        note=response.note or "",
+        links=tuple(response.links or ()),
+        answer_id=response.answer_id,
+    )
+
+
+def verdict_view(verdict: ReviewVerdict) -> VerdictView:
+    return VerdictView(
+        id=verdict.id,
+        invitation_id=verdict.invitation_id,
+        assessment_id=verdict.assessment_id,
+        point_number=verdict.point_number,
+        round=verdict.round,
+        verdict=verdict.verdict,
+        team_rating=verdict.team_rating,
+        reviewer_rating=verdict.reviewer_rating,
+        given_by=verdict.given_by,
+        given_at=verdict.given_at,
+        comment=verdict.comment or "",
+    )

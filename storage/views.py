@@ -79,3 +79,81 @@ class AnswerView:
     evidence_links: tuple[str, ...] = ()
     id: int = 0
     assessment_id: int = 0
+
+
+@dataclass(frozen=True)
+class ActionItem:
+    """An improvement action as it stood when read (the row changes; this never does)."""
+
+    id: int
+    team_id: str
+    service_id: int
+    assessment_id: int
+    point_number: int
+    text: str
+    owner_id: str
+    due_on: date
+    status: str
+    created_by: str
+    created_at: datetime
+    closed_at: datetime | None = None
+    closed_by: str | None = None
+    note: str = ""
+    evidence_links: tuple[str, ...] = ()
+    snoozed_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class InvitationView:
+    """A peer-review invitation: the one grant a reviewer has, and where its thread is."""
+
+    id: int
+    team_id: str
+    service_id: int
+    assessment_id: int
+    reviewer_id: str
+    reviewer_team_id: str
+    reviewer_name: str
+    reviewer_org: str
+    invited_by: str
+    invited_at: datetime
+    expires_at: datetime
+    channel_id: str
+    thread_ts: str | None = None
+    assessment_link: str | None = None
+    finished_at: datetime | None = None
+    withdrawn_at: datetime | None = None
+    withdrawn_by: str | None = None
+
+
+@dataclass(frozen=True)
+class ChallengeResponseView:
+    """An owner's answer to a challenge: accepted, or responded with a note for the reviewer."""
+
+    id: int
+    invitation_id: int
+    verdict_id: int
+    point_number: int
+    kind: str
+    responded_by: str
+    responded_at: datetime
+    note: str = ""
+    links: tuple[str, ...] = ()
+    answer_id: int | None = None
+
+
+@dataclass(frozen=True)
+class VerdictView:
+    """One word of a reviewer on one point: agree or challenge, in a round of the exchange."""
+
+    id: int
+    invitation_id: int
+    assessment_id: int
+    point_number: int
+    round: int
+    verdict: str
+    team_rating: str
+    reviewer_rating: str
+    given_by: str
+    given_at: datetime
+    comment: str = ""

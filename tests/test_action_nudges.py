@@ -26,11 +26,11 @@ from bot.core.action_nudges import (
 from bot.core.people import Person
 from bot.core.working_hours import WorkingHours
 from bot.deps import Deps
-from bot.slack.action_nudge_job import service_due
 from bot.slack.reminder_job import run_reminders_tick
 from storage.db import make_engine, session_factory
 from storage.migrate import upgrade
 from storage.models import ImprovementAction, Service
+from storage.reminder_queries import service_due
 from storage.values import ActionStatus
 from tests.conftest import create_postgres_database, drop_postgres_database
 from tests.fakeslack import FakeSlack

@@ -37,7 +37,6 @@ from bot.core.export import AnswererNames
 from bot.core.people import Person, StaticDirectory
 from bot.core.reminders import Audience
 from bot.core.working_hours import WorkingHours
-from bot.slack.action_nudge_job import service_due
 from storage.action_queries import (
     OpenStats,
     SummaryLoad,
@@ -46,7 +45,10 @@ from storage.action_queries import (
     point_actions,
 )
 from storage.models import ActionEvent, Assessment, ImprovementAction, Service
+from storage.reminder_queries import service_due
 from storage.values import ActionView, CurrentAnswer, LatestAssessment, ServiceRecord
+from storage.view_rows import service_view
+from storage.views import ActionItem
 from tests.fakeslack.blockkit import validate_blocks, validate_view
 from tests.reminder_seed import add_assessment, add_service
 
@@ -305,8 +307,8 @@ nasty = st.one_of(
 )
 
 
-def fake_action(text: str, status: str = "open", action_id: int = 1) -> ImprovementAction:
-    return ImprovementAction(
+def fake_action(text: str, status: str = "open", action_id: int = 1) -> ActionItem:
+    return ActionItem(
         id=action_id,
         team_id="T1",
         service_id=5,
@@ -318,11 +320,9 @@ def fake_action(text: str, status: str = "open", action_id: int = 1) -> Improvem
         status=status,
         created_by="UOWNER",
         created_at=NOW,
-        updated_at=NOW,
         closed_at=NOW if status != "open" else None,
         closed_by="UOWNER" if status != "open" else None,
         note=text if status != "open" else "",
-        evidence_links=[],
     )
 
 
@@ -351,7 +351,7 @@ def fake_service(name: str) -> Service:
 def test_builders_stay_valid_and_escape_what_people_typed(text: str, name: str) -> None:
     service = fake_service(name)
     views = [
-        ActionView(fake_action(text, status, n), service, text[:150])
+        ActionView(fake_action(text, status, n), service_view(service), text[:150])
         for n, status in enumerate(["open", "done", "dropped"] * 10, start=1)
     ]
     _, blocks = build_action_list(

@@ -21,6 +21,7 @@ from bot.core.services import NotFound
 from bot.slack.lookup import not_found_text
 from standards import load_catalogue
 from storage.models import Answer, Assessment, AssessmentPoint, Service, ServiceOwner
+from storage.view_rows import answer_view, service_view
 from tests.fakeslack.blockkit import validate_blocks, validate_view
 from tests.harness import CHANNEL, OWNER, RunningApp
 
@@ -157,9 +158,9 @@ def test_every_view_of_user_text_is_within_slacks_limits(name: str, evidence: st
     for blocks in messages:
         assert validate_blocks(blocks) == []
         no_smuggling(blocks)
-    modal = build_service_modal(CATALOGUE, service=service, user_id=OWNER)
+    modal = build_service_modal(CATALOGUE, service=service_view(service), user_id=OWNER)
     assert validate_view(modal) == []
-    evidence_modal = build_evidence_modal(name, answer, "{}")
+    evidence_modal = build_evidence_modal(name, answer_view(answer), "{}")
     assert validate_view(evidence_modal) == []
     refused = not_found_text(NotFound(name, (name,), (name,)))
     assert len(refused) < 3000

@@ -4,6 +4,7 @@ Every test uses the production WebClient (bot.slack.client), retry handlers incl
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -14,12 +15,20 @@ from bot.slack.claimed_post import CLAIM_EVENT
 from bot.slack.client import web_client
 from bot.slack.reminder_job import run_reminders_tick
 from bot.slack.summary_job import run_summary_tick
-from storage.models import Card, ClaimStatus, Nudge
+from storage.models import Card, ClaimStatus, Nudge, SummaryPost
 from tests.fakeslack import FakeSlack
 from tests.harness import CHANNEL, OWNER, RunningApp
 from tests.reminder_seed import FakeClock, add_service, delivered, job_deps
 from tests.test_assessment_e2e import card_point, newest_card, register, thread_messages
-from tests.test_summary_slack import LEAD, MONDAY_0900, configure, make_deps, parents, posts
+from tests.test_summary_slack import (
+    LEAD,
+    MONDAY_0900,
+    configure,
+    make_deps,
+    parents,
+    posts,
+    seed_many,
+)
 from tests.test_summary_slack import Clock as SummaryClock
 
 
@@ -151,3 +160,102 @@ def test_a_summary_accepted_then_dropped_is_posted_once(
         assert (post.status, post.message_ts) == (ClaimStatus.SENT, parent["ts"])
     finally:
         deps.engine.dispose()
+
+
+def summary_claims(fake: FakeSlack) -> Counter[str]:
+    """How many messages in the leadership channel carry each claim key (threads included)."""
+    found: Counter[str] = Counter()
+    for message in fake.messages(LEAD):
+        metadata = message.get("metadata") or {}
+        if message["via"] == "api" and metadata.get("event_type") == CLAIM_EVENT:
+            found.update(metadata["event_payload"]["claims"])
+    return found
+
+
+def assert_one_summary_with_every_reply_once(fake: FakeSlack) -> Counter[str]:
+    [parent] = parents(fake, LEAD)
+    claims = summary_claims(fake)
+    [key] = [claim for claim in claims if ":reply:" not in claim]
+    replies = sorted(int(claim.rsplit(":", 1)[1]) for claim in claims if ":reply:" in claim)
+    assert replies == list(range(1, len(replies) + 1)) and len(replies) >= 1
+    assert set(claims.values()) == {1}, claims
+    thread = [m for m in fake.thread(LEAD, parent["ts"]) if m["via"] == "api"]
+    assert len(thread) == 1 + len(replies)  # nothing posted without its claim
+    assert parent["metadata"]["event_payload"]["claims"] == [key]
+    return claims
+
+
+def test_a_summary_whose_replies_never_went_gets_each_reply_once(
+    summary_fake: FakeSlack, database_url: str
+) -> None:
+    """The parent was taken but the answer lost, and history could not say so: the claim is
+    kept. Ten minutes on it is taken over, the parent found, and only the replies posted."""
+    clock = SummaryClock(MONDAY_0900 + timedelta(minutes=1))
+    deps = make_deps(database_url, summary_fake.api_url, clock)
+    client = web_client("xoxb-test", summary_fake.api_url)
+    try:
+        with deps.sessions.begin() as session:
+            seed_many(session, 500)  # too big for one message: the rest goes in the thread
+        configure(deps)
+        summary_fake.fail_next("chat.postMessage", accept_then_drop=True)
+        summary_fake.fail_next("conversations.history", error="internal_error")
+        assert run_summary_tick(deps, client) == 0
+        [parent] = parents(summary_fake, LEAD)
+        assert fake_replies(summary_fake, parent["ts"]) == []
+        clock.now = MONDAY_0900 + timedelta(minutes=12)
+        assert run_summary_tick(deps, client) == 1
+        assert run_summary_tick(deps, client) == 0
+        [post] = posts(deps)
+        assert (post.status, post.message_ts) == (ClaimStatus.SENT, parent["ts"])
+    finally:
+        deps.engine.dispose()
+    assert_one_summary_with_every_reply_once(summary_fake)
+
+
+def test_a_summary_fully_posted_but_not_recorded_is_not_touched_again(
+    summary_fake: FakeSlack, database_url: str
+) -> None:
+    clock = SummaryClock(MONDAY_0900 + timedelta(minutes=1))
+    deps = make_deps(database_url, summary_fake.api_url, clock)
+    client = web_client("xoxb-test", summary_fake.api_url)
+    try:
+        with deps.sessions.begin() as session:
+            seed_many(session, 500)
+        configure(deps)
+        assert run_summary_tick(deps, client) == 1
+        before = assert_one_summary_with_every_reply_once(summary_fake)
+        with deps.sessions.begin() as session:  # as if the process stopped before recording
+            for row in session.scalars(select(SummaryPost)):
+                row.status, row.sent_at, row.message_ts = ClaimStatus.CLAIMED, None, None
+        clock.now = MONDAY_0900 + timedelta(minutes=12)
+        summary_fake.clear_calls()
+        assert run_summary_tick(deps, client) == 1
+        assert summary_fake.calls_to("chat.postMessage") == []
+        assert summary_fake.calls_to("conversations.replies") != []  # it did look
+        [post] = posts(deps)
+        assert post.status == ClaimStatus.SENT
+    finally:
+        deps.engine.dispose()
+    assert assert_one_summary_with_every_reply_once(summary_fake) == before
+
+
+def test_each_summary_reply_accepted_then_dropped_is_posted_once(
+    summary_fake: FakeSlack, database_url: str
+) -> None:
+    deps = make_deps(
+        database_url, summary_fake.api_url, SummaryClock(MONDAY_0900 + timedelta(minutes=1))
+    )
+    client = web_client("xoxb-test", summary_fake.api_url)
+    try:
+        with deps.sessions.begin() as session:
+            seed_many(session, 500)
+        configure(deps)
+        summary_fake.fail_next("chat.postMessage", accept_then_drop=True, times=3)
+        assert run_summary_tick(deps, client) == 1
+    finally:
+        deps.engine.dispose()
+    assert_one_summary_with_every_reply_once(summary_fake)
+
+
+def fake_replies(fake: FakeSlack, ts: str) -> list[dict[str, object]]:
+    return [m for m in fake.thread(LEAD, ts) if m["ts"] != ts]

@@ -19,14 +19,14 @@ from bot.blocks.reviews import (
     build_review_parent,
 )
 from bot.core.reviews import ChallengeStatus, PointReview, ReviewTally
-from storage.models import Answer, ReviewInvitation, ReviewVerdict
+from storage.views import AnswerView, InvitationView, VerdictView
 from tests.fakeslack.blockkit import validate_blocks, validate_view
 from tests.test_flow import NOW
 
 NASTY = "<!channel> & <https://evil.example|click> <@U999> " + "x" * 4000
 
 
-def invitation(**changes: object) -> ReviewInvitation:
+def invitation(**changes: object) -> InvitationView:
     values: dict[str, object] = {
         "id": 7,
         "team_id": "T1",
@@ -43,27 +43,25 @@ def invitation(**changes: object) -> ReviewInvitation:
         "thread_ts": "1.2",
     }
     values.update(changes)
-    return ReviewInvitation(**values)
+    return InvitationView(**values)  # type: ignore[arg-type]
 
 
-def answer() -> Answer:
-    return Answer(
+def answer() -> AnswerView:
+    return AnswerView(
         id=1,
-        team_id="T1",
         assessment_id=3,
         point_number=4,
         rating="met",
         evidence=NASTY,
-        evidence_links=["https://example.gov.uk/a"],
+        evidence_links=("https://example.gov.uk/a",),
         answered_by="U1",
         answered_at=NOW,
     )
 
 
 def challenged(status: ChallengeStatus = ChallengeStatus.OPEN) -> PointReview:
-    verdict = ReviewVerdict(
+    verdict = VerdictView(
         id=9,
-        team_id="T1",
         invitation_id=7,
         assessment_id=3,
         point_number=4,

@@ -11,7 +11,14 @@ from datetime import date
 from typing import Any
 
 from bot.blocks import action_ids
-from bot.blocks.forms import PRIVATE_METADATA_LIMIT, View, _datepicker, _input, _text_input
+from bot.blocks.inputs import (
+    PRIVATE_METADATA_LIMIT,
+    View,
+    datepicker,
+    input_block,
+    modal,
+    text_input,
+)
 from bot.blocks.kit import (
     MESSAGE_BLOCK_LIMIT,
     Block,
@@ -35,8 +42,8 @@ from bot.core.actions import (
     all_done,
 )
 from bot.core.text import escape, safe, truncate
-from storage.models import ImprovementAction
 from storage.values import ActionCounts, ActionStatus, ActionView
+from storage.views import ActionItem
 
 STATUS_ICONS = {
     ActionStatus.OPEN: ":hammer_and_wrench:",
@@ -50,7 +57,7 @@ MAX_LISTED = (MESSAGE_BLOCK_LIMIT - 3) // LIST_BLOCKS_PER_ACTION  # header, note
 COMPLETION_POINTS = 20
 
 
-def status_word(action: ImprovementAction, today: date) -> str:
+def status_word(action: ActionItem, today: date) -> str:
     if action.status == ActionStatus.OPEN:
         if action.due_on < today:
             return f"*overdue* since {day(action.due_on)}"
@@ -59,7 +66,7 @@ def status_word(action: ImprovementAction, today: date) -> str:
     return f"{action.status}{closed}"
 
 
-def action_line(action: ImprovementAction, today: date) -> str:
+def action_line(action: ActionItem, today: date) -> str:
     icon = STATUS_ICONS.get(ActionStatus(action.status), "")
     return (
         f"{icon} {safe(action.text, 300)} — {mention(action.owner_id)} · "
@@ -70,7 +77,7 @@ def action_line(action: ImprovementAction, today: date) -> str:
 # --- on a point's card --------------------------------------------------------------------------
 
 
-def card_action_blocks(actions_on_point: Sequence[ImprovementAction], today: date) -> list[Block]:
+def card_action_blocks(actions_on_point: Sequence[ActionItem], today: date) -> list[Block]:
     """The point's actions since the last assessment, and the question once they are all done."""
     if not actions_on_point:
         return []
@@ -161,33 +168,21 @@ def action_metadata(**values: Any) -> str:
     return json.dumps(values)[:PRIVATE_METADATA_LIMIT]
 
 
-def _modal(callback_id: str, title: str, submit: str, metadata: str, blocks: list[Block]) -> View:
-    return {
-        "type": "modal",
-        "callback_id": callback_id,
-        "private_metadata": metadata,
-        "title": plain(title, 24),
-        "submit": plain(submit, 24),
-        "close": plain("Cancel", 24),
-        "blocks": blocks,
-    }
-
-
 def build_add_modal(point_title: str, metadata: str, *, owner_id: str, due_on: date) -> View:
-    return _modal(
+    return modal(
         action_ids.ADD_VIEW,
         "Add action",
         "Add action",
         metadata,
         [
             section(f"*{escape(truncate(point_title, 200))}*"),
-            _input(
+            input_block(
                 TEXT_FIELD,
                 "What will be done?",
-                _text_input("", multiline=True, max_length=TEXT_LIMIT),
+                text_input("", multiline=True, max_length=TEXT_LIMIT),
                 hint=f"Up to {TEXT_LIMIT} characters.",
             ),
-            _input(
+            input_block(
                 OWNER_FIELD,
                 "Who will do it?",
                 {
@@ -198,10 +193,10 @@ def build_add_modal(point_title: str, metadata: str, *, owner_id: str, due_on: d
                 },
                 hint="They get a reminder a week before it is due, on the day, then weekly.",
             ),
-            _input(
+            input_block(
                 DUE_FIELD,
                 "Due by",
-                _datepicker(due_on),
+                datepicker(due_on),
                 hint="About three months, before the next assessment.",
             ),
         ],
@@ -209,18 +204,20 @@ def build_add_modal(point_title: str, metadata: str, *, owner_id: str, due_on: d
 
 
 def build_done_modal(view: ActionView, metadata: str) -> View:
-    return _modal(
+    return modal(
         action_ids.DONE_VIEW,
         "Mark done",
         "Mark done",
         metadata,
         [
             section(_describe(view)),
-            _input(NOTE_FIELD, "What was done?", _text_input("", multiline=True, max_length=3000)),
-            _input(
+            input_block(
+                NOTE_FIELD, "What was done?", text_input("", multiline=True, max_length=3000)
+            ),
+            input_block(
                 LINKS_FIELD,
                 "Evidence links (one per line)",
-                _text_input("", multiline=True, max_length=3000, placeholder="https://"),
+                text_input("", multiline=True, max_length=3000, placeholder="https://"),
                 optional=True,
             ),
         ],
@@ -228,35 +225,35 @@ def build_done_modal(view: ActionView, metadata: str) -> View:
 
 
 def build_redate_modal(view: ActionView, metadata: str) -> View:
-    return _modal(
+    return modal(
         action_ids.REDATE_VIEW,
         "Change due date",
         "Save",
         metadata,
         [
             section(_describe(view)),
-            _input(DUE_FIELD, "New due date", _datepicker(view.action.due_on)),
-            _input(
+            input_block(DUE_FIELD, "New due date", datepicker(view.action.due_on)),
+            input_block(
                 REASON_FIELD,
                 "Why does the date move?",
-                _text_input("", multiline=True, max_length=3000),
+                text_input("", multiline=True, max_length=3000),
             ),
         ],
     )
 
 
 def build_drop_modal(view: ActionView, metadata: str) -> View:
-    return _modal(
+    return modal(
         action_ids.DROP_VIEW,
         "Drop action",
         "Drop",
         metadata,
         [
             section(_describe(view)),
-            _input(
+            input_block(
                 REASON_FIELD,
                 "Why is it dropped?",
-                _text_input("", multiline=True, max_length=3000),
+                text_input("", multiline=True, max_length=3000),
             ),
         ],
     )

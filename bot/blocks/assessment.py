@@ -24,8 +24,9 @@ from bot.core.closed import Closed, Source
 from bot.core.flow import Tally
 from bot.core.text import escape, safe
 from standards import Point
-from storage.models import Answer, Assessment, ImprovementAction
+from storage.models import Answer, Assessment
 from storage.values import MeasureView, Rating
+from storage.views import ActionItem, AnswerView
 
 
 @dataclass(frozen=True)
@@ -41,7 +42,7 @@ class CardView:
     previous: Answer | None
     came_back: bool = False
     # Improvement actions (#14): the point's actions since the last assessment.
-    actions: tuple[ImprovementAction, ...] = ()
+    actions: tuple[ActionItem, ...] = ()
     today: date | None = None
     # Outcomes (#13): live measures linked to this point, evidence for whoever rates it.
     measures: tuple[MeasureView, ...] = ()
@@ -125,7 +126,7 @@ def answer_summary(answer: Answer) -> str:
     return f"{line}\n{evidence_summary(answer)}"
 
 
-def evidence_summary(answer: Answer) -> str:
+def evidence_summary(answer: Answer | AnswerView) -> str:
     if not answer.evidence and not answer.evidence_links:
         return "_No evidence yet._"
     parts = []

@@ -3,52 +3,17 @@
 from __future__ import annotations
 
 import json
-from datetime import date
 from typing import Any
 
 from bot.blocks import ids
+from bot.blocks.inputs import View, datepicker, input_block, modal, text_input
 from bot.blocks.kit import Block, context, option, plain, section, static_select
 from bot.core.due import INTERVAL_CHOICES
 from bot.core.text import escape, truncate
 from standards import PHASES, Catalogue, Standard
-from storage.models import Answer, Service
+from storage.views import AnswerView, ServiceView
 
-View = dict[str, Any]
-PRIVATE_METADATA_LIMIT = 3000
 PUBLISHABLE = "publishable"  # the checkbox's block id and value (#16)
-
-
-def _input(
-    block_id: str, label: str, element: dict[str, Any], *, optional: bool = False, hint: str = ""
-) -> Block:
-    block: Block = {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label, 2000),
-        "element": element,
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = plain(hint, 2000)
-    return block
-
-
-def _text_input(
-    initial: str, *, multiline: bool = False, max_length: int | None = None, placeholder: str = ""
-) -> dict[str, Any]:
-    element: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": "value",
-        "multiline": multiline,
-    }
-    if max_length is not None:
-        element["max_length"] = max_length
-        initial = initial[:max_length]
-    if initial:
-        element["initial_value"] = initial
-    if placeholder:
-        element["placeholder"] = plain(placeholder, 150)
-    return element
 
 
 def standard_option(standard: Standard) -> dict[str, Any]:
@@ -58,7 +23,7 @@ def standard_option(standard: Standard) -> dict[str, Any]:
 def build_service_modal(
     catalogue: Catalogue,
     *,
-    service: Service | None = None,
+    service: ServiceView | None = None,
     name: str = "",
     user_id: str,
     channel_id: str | None = None,
@@ -66,20 +31,20 @@ def build_service_modal(
     """The register modal, or the edit modal when `service` is given (same fields)."""
     editing = service is not None
     blocks = [
-        _input(
+        input_block(
             "name",
             "Service name",
             # No max_length: a longer name gets a clear inline message instead of a silent cut.
-            _text_input(service.name if service else truncate(name, 150), max_length=150),
+            text_input(service.name if service else truncate(name, 150), max_length=150),
             hint="Up to 80 characters, unique in this workspace.",
         ),
-        _input(
+        input_block(
             "description",
             "What the service does",
-            _text_input(service.description if service else "", multiline=True, max_length=3000),
+            text_input(service.description if service else "", multiline=True, max_length=3000),
             optional=True,
         ),
-        _input(
+        input_block(
             "standard",
             "Standard",
             static_select(
@@ -88,7 +53,7 @@ def build_service_modal(
                 "Choose a standard",
             ),
         ),
-        _input(
+        input_block(
             "phase",
             "Phase",
             static_select(
@@ -98,24 +63,24 @@ def build_service_modal(
             ),
             hint="Moving to a new phase makes a reassessment due now.",
         ),
-        _input(
+        input_block(
             "channel",
             "Team channel",
             _conversation_select(service.team_channel_id if service else channel_id),
             hint="Where I announce the service and post reminders. Invite me there.",
         ),
-        _input(
+        input_block(
             "owners",
             "Owners",
             {
                 "type": "multi_users_select",
                 "action_id": "value",
                 "placeholder": plain("Who answers for this service", 150),
-                "initial_users": service.owner_ids if service else [user_id],
+                "initial_users": list(service.owner_ids) if service else [user_id],
                 "max_selected_items": 20,
             },
         ),
-        _input(
+        input_block(
             "interval",
             "Reassess every",
             static_select(
@@ -124,15 +89,15 @@ def build_service_modal(
                 "How often",
             ),
         ),
-        _input(
+        input_block(
             "last_assessed",
             "Last assessed on",
-            _datepicker(service.last_assessed_on if service else None),
+            datepicker(service.last_assessed_on if service else None),
             optional=True,
             hint="Leave empty if it has never been assessed.",
         ),
         _publishable_input(service.publishable if service else False),
-        _input(  # outcomes (#13)
+        input_block(  # outcomes (#13)
             "service_type",
             "Service type",
             static_select(
@@ -163,7 +128,7 @@ def _publishable_input(ticked: bool) -> Block:
     element: dict[str, Any] = {"type": "checkboxes", "action_id": "value", "options": [choice]}
     if ticked:
         element["initial_options"] = [choice]
-    return _input(
+    return input_block(
         PUBLISHABLE,
         "Publishing",
         element,
@@ -181,17 +146,6 @@ def _conversation_select(initial: str | None) -> dict[str, Any]:
     }
     if initial and initial[:1] in {"C", "G"}:
         element["initial_conversation"] = initial
-    return element
-
-
-def _datepicker(initial: date | None) -> dict[str, Any]:
-    element: dict[str, Any] = {
-        "type": "datepicker",
-        "action_id": "value",
-        "placeholder": plain("Never", 150),
-    }
-    if initial is not None:
-        element["initial_date"] = initial.isoformat()
     return element
 
 
@@ -214,51 +168,47 @@ def card_metadata(
     return json.dumps(meta)
 
 
-def build_evidence_modal(point_title: str, answer: Answer | None, metadata: str) -> View:
+def build_evidence_modal(point_title: str, answer: AnswerView | None, metadata: str) -> View:
     note = answer.evidence if answer is not None else ""
     links = "\n".join(answer.evidence_links) if answer is not None else ""
-    return {
-        "type": "modal",
-        "callback_id": ids.EVIDENCE_VIEW,
-        "private_metadata": metadata[:PRIVATE_METADATA_LIMIT],
-        "title": plain("Add evidence", 24),
-        "submit": plain("Save evidence", 24),
-        "close": plain("Cancel", 24),
-        "blocks": [
+    return modal(
+        ids.EVIDENCE_VIEW,
+        "Add evidence",
+        "Save evidence",
+        metadata,
+        [
             section(f"*{escape(truncate(point_title, 200))}*"),
-            _input(
+            input_block(
                 "note",
                 "What shows this point is met?",
-                _text_input(note, multiline=True, max_length=3000),
+                text_input(note, multiline=True, max_length=3000),
                 optional=True,
             ),
-            _input(
+            input_block(
                 "links",
                 "Links (one per line)",
-                _text_input(links, multiline=True, max_length=3000, placeholder="https://"),
+                text_input(links, multiline=True, max_length=3000, placeholder="https://"),
                 optional=True,
                 hint="Research reports, dashboards, repos, decision records.",
             ),
             context("Evidence is kept with the answer; changing it keeps the old version too."),
         ],
-    }
+    )
 
 
 def build_not_applicable_modal(point_title: str, metadata: str) -> View:
-    return {
-        "type": "modal",
-        "callback_id": ids.NOT_APPLICABLE_VIEW,
-        "private_metadata": metadata[:PRIVATE_METADATA_LIMIT],
-        "title": plain("Not applicable", 24),
-        "submit": plain("Save", 24),
-        "close": plain("Cancel", 24),
-        "blocks": [
+    return modal(
+        ids.NOT_APPLICABLE_VIEW,
+        "Not applicable",
+        "Save",
+        metadata,
+        [
             section(f"*{escape(truncate(point_title, 200))}*"),
-            _input(
+            input_block(
                 "reason",
                 "Why doesn't this point apply?",
-                _text_input("", multiline=True, max_length=3000),
+                text_input("", multiline=True, max_length=3000),
                 hint="For example: out of scope for this phase, or covered by another service.",
             ),
         ],
-    }
+    )

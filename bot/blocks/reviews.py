@@ -27,8 +27,8 @@ from bot.blocks.words import mention, rating_icon, rating_label, when
 from bot.core.review_overview import AssessmentReview, ReviewPortfolio
 from bot.core.reviews import ChallengeStatus, PointReview, ReviewTally, invitation_name
 from bot.core.text import escape, safe, truncate
-from storage.models import Answer, ChallengeResponse, ReviewInvitation
 from storage.values import Rating
+from storage.views import AnswerView, ChallengeResponseView, InvitationView
 
 View = dict[str, Any]
 MAX_STATUS_REVIEWS = 3  # the newest reviews; more would crowd the status out
@@ -45,7 +45,7 @@ STATUS_WORDS = {
 
 @dataclass(frozen=True)
 class ReviewHeader:
-    invitation: ReviewInvitation
+    invitation: InvitationView
     service_name: str
     standard_title: str
     phase: str
@@ -53,7 +53,7 @@ class ReviewHeader:
     assessment_link: str | None  # a permalink to the assessment thread
 
 
-def who(invitation: ReviewInvitation) -> str:
+def who(invitation: InvitationView) -> str:
     return escape(invitation_name(invitation))
 
 
@@ -98,11 +98,11 @@ def build_review_parent(view: ReviewHeader, result: ReviewTally | None) -> tuple
 
 
 def build_review_card(
-    invitation: ReviewInvitation,
+    invitation: InvitationView,
     number: int,
     total: int,
     title: str,
-    answer: Answer | None,
+    answer: AnswerView | None,
     state: PointReview | None,
     open_actions: Sequence[str] = (),
 ) -> tuple[str, list[Block]]:
@@ -147,7 +147,7 @@ def verdict_line(state: PointReview) -> str:
 
 
 def build_challenge_post(
-    invitation: ReviewInvitation, title: str, state: PointReview, *, current: bool = True
+    invitation: InvitationView, title: str, state: PointReview, *, current: bool = True
 ) -> tuple[str, list[Block]]:
     """A challenge in the team's assessment thread, with Accept / Respond for owners.
 
@@ -193,7 +193,7 @@ def build_challenge_post(
 
 
 def build_ask_again(
-    invitation: ReviewInvitation, title: str, response: ChallengeResponse, state: PointReview
+    invitation: InvitationView, title: str, response: ChallengeResponseView, state: PointReview
 ) -> tuple[str, list[Block]]:
     """The team's response, in the review thread, asking the reviewer again."""
     number = response.point_number
@@ -222,7 +222,7 @@ def build_ask_again(
     return f"The team responded to your challenge on point {number}", blocks
 
 
-def build_result(invitation: ReviewInvitation, result: ReviewTally) -> tuple[str, list[Block]]:
+def build_result(invitation: InvitationView, result: ReviewTally) -> tuple[str, list[Block]]:
     line = (
         f"Peer review by {who(invitation)}: {result.agreed} agreed, {result.challenged} challenged"
     )
@@ -238,7 +238,7 @@ def ask_button(assessment_id: int) -> Block:
 
 
 def status_lines(
-    invitation: ReviewInvitation, states: dict[int, PointReview], titles: dict[int, str]
+    invitation: InvitationView, states: dict[int, PointReview], titles: dict[int, str]
 ) -> list[str]:
     """For `/assess status`: per point, the reviewer's verdict and rating, and if it's open."""
     lines = [f"*Peer review by {who(invitation)}* — {_progress(invitation, states, titles)}"]
@@ -267,7 +267,7 @@ def review_status_blocks(
 
 
 def _progress(
-    invitation: ReviewInvitation, states: dict[int, PointReview], titles: dict[int, str]
+    invitation: InvitationView, states: dict[int, PointReview], titles: dict[int, str]
 ) -> str:
     if invitation.withdrawn_at is not None:
         return "withdrawn"

@@ -22,6 +22,7 @@ from bot.core.people import Person
 from bot.core.reminders import snooze_until
 from storage.models import ActionChange, ActionEvent, Assessment, ImprovementAction, Service
 from storage.values import ActionStatus, Rating
+from storage.views import ActionItem
 
 TEXT_LIMIT = 500
 NOTE_LIMIT = 3000
@@ -66,7 +67,7 @@ def is_weak(rating: str | None) -> bool:
 
 
 def may_change(
-    user_id: str, action: ImprovementAction, service_owner_ids: Iterable[str], is_admin: bool
+    user_id: str, action: ActionItem, service_owner_ids: Iterable[str], is_admin: bool
 ) -> bool:
     """Service owners, admins and the action's own owner may change it; others only look."""
     return user_id == action.owner_id or user_id in set(service_owner_ids) or is_admin
@@ -269,11 +270,11 @@ def _record(
 # --- what cards and lists say about a point's actions -------------------------------------------
 
 
-def all_done(actions: Sequence[ImprovementAction]) -> bool:
+def all_done(actions: Sequence[ActionItem]) -> bool:
     """Every action on the point is done (dropped ones left aside), and there is one."""
     kept = [action for action in actions if action.status != ActionStatus.DROPPED]
     return bool(kept) and all(action.status == ActionStatus.DONE for action in kept)
 
 
-def is_overdue(action: ImprovementAction, today: date) -> bool:
+def is_overdue(action: ActionItem, today: date) -> bool:
     return action.status == ActionStatus.OPEN and action.due_on < today

@@ -25,10 +25,11 @@ from sqlalchemy.orm import Session
 from bot.core.review_overview import AssessmentReview, with_states
 from bot.core.reviews import OPEN_STATUSES, review_tally
 from storage.action_queries import export_views
-from storage.models import ImprovementAction, Verdict
+from storage.models import Verdict
 from storage.report_queries import ReportRows
 from storage.review_queries import invitations_of_assessments
 from storage.values import ActionStatus
+from storage.views import ActionItem
 
 
 @dataclass(frozen=True)
@@ -80,7 +81,7 @@ class PeerReview:
 class FollowUp:
     """The loaded rows: actions per service, reviews per (latest) assessment."""
 
-    actions: dict[int, tuple[ImprovementAction, ...]] = field(default_factory=dict)
+    actions: dict[int, tuple[ActionItem, ...]] = field(default_factory=dict)
     reviews: dict[int, tuple[AssessmentReview, ...]] = field(default_factory=dict)
 
 
@@ -89,7 +90,7 @@ def load_follow_up(rows: ReportRows, *, session: Session, team_id: str) -> Follo
     views = export_views(
         session=session, team_id=team_id, service_ids=[service.id for service in rows.services]
     )
-    actions: dict[int, list[ImprovementAction]] = {}
+    actions: dict[int, list[ActionItem]] = {}
     for view in views:
         actions.setdefault(view.action.service_id, []).append(view.action)
     latest = [kept[0].id for kept in rows.assessments.values() if kept]
@@ -117,7 +118,7 @@ def reviews_of_assessments(
 
 
 def action_entries(
-    actions: Sequence[ImprovementAction],
+    actions: Sequence[ActionItem],
     *,
     assessment_ids: Sequence[int],
     today: date,

@@ -39,6 +39,7 @@ from storage.models import (
 )
 from storage.review_queries import active_invitation, responses_of, verdicts_of
 from storage.values import AssessmentStatus, Rating
+from storage.views import VerdictView
 
 CARD = "card"
 CHALLENGE_POST = "challenge"
@@ -206,7 +207,7 @@ def accept_challenge(
     user_id: str,
     now: datetime,
     session: Session,
-) -> tuple[ReviewVerdict, Answer | None]:
+) -> tuple[VerdictView, Answer | None]:
     """Record the reviewer's rating as the team's new answer; the challenge is then closed."""
     challenge = _open_challenge(invitation, point_number, session)
     try:
@@ -272,7 +273,7 @@ def respond_to_challenge(
 
 def _open_challenge(
     invitation: ReviewInvitation, point_number: int, session: Session
-) -> ReviewVerdict:
+) -> VerdictView:
     state = review_state(invitation, session=session).get(point_number)
     if state is None or not state.open:
         raise ReviewError(f"The challenge on point {point_number} is no longer open.")

@@ -19,13 +19,15 @@ from bot.core.due import add_months
 from bot.core.reviews import PointReview, grade_gap, point_reviews
 from storage.models import AssessmentPoint, ReviewInvitation, ReviewVerdict, Service
 from storage.review_queries import invitations_of_team, responses_of, verdicts_of
+from storage.view_rows import invitation_view
+from storage.views import InvitationView
 
 MOST_CHALLENGED = 3
 
 
 @dataclass(frozen=True)
 class AssessmentReview:
-    invitation: ReviewInvitation
+    invitation: InvitationView
     states: dict[int, PointReview]
     first_verdicts: tuple[ReviewVerdict, ...] = ()  # round 0: what the reviewer first said
 
@@ -49,7 +51,7 @@ def with_states(
     verdicts, responses = verdicts_of(ids, session=session), responses_of(ids, session=session)
     return [
         AssessmentReview(
-            invitation,
+            invitation_view(invitation),
             point_reviews(
                 [v for v in verdicts if v.invitation_id == invitation.id],
                 [r for r in responses if r.invitation_id == invitation.id],

@@ -31,6 +31,7 @@ from storage.models import AssessmentPoint, ReviewInvitation, Service
 from storage.reminder_queries import service_due
 from storage.review_queries import responses_of, verdicts_of
 from storage.values import NudgeKey, ServiceDue
+from storage.views import InvitationView
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ class OpenChallenge:
 @dataclass(frozen=True)
 class ReviewerNudge:
     key: NudgeKey
-    invitation: ReviewInvitation
+    invitation: InvitationView
     answered: int
 
 

@@ -21,6 +21,8 @@ from enum import StrEnum
 from bot.core.text import escape
 from storage.models import ChallengeResponse, ResponseKind, ReviewInvitation, ReviewVerdict, Verdict
 from storage.values import Rating
+from storage.view_rows import challenge_response_view, verdict_view
+from storage.views import ChallengeResponseView, InvitationView, VerdictView
 
 INVITATION_LASTS = timedelta(days=30)
 REVIEWER_NUDGE_AFTER = timedelta(days=7)
@@ -40,6 +42,8 @@ class ChallengeStatus(StrEnum):
     KEPT = "kept"
 
 
+# The row while it is being changed, or its snapshot once read: the rules read either alike.
+Invitation = InvitationView | ReviewInvitation
 OPEN_STATUSES = frozenset({ChallengeStatus.OPEN, ChallengeStatus.RESPONDED})
 
 
@@ -63,7 +67,7 @@ def reviewer_identity(body: Mapping[str, object]) -> tuple[str, str]:
 
 
 def grant_refusal(
-    invitation: ReviewInvitation, user_id: str, user_team_id: str, now: datetime
+    invitation: Invitation, user_id: str, user_team_id: str, now: datetime
 ) -> str | None:
     """Why this person may not act as the invitation's reviewer now (mrkdwn), or None."""
     if user_id != invitation.reviewer_id or user_team_id != invitation.reviewer_team_id:
@@ -78,11 +82,11 @@ def grant_refusal(
     return None
 
 
-def is_active(invitation: ReviewInvitation, now: datetime) -> bool:
+def is_active(invitation: Invitation, now: datetime) -> bool:
     return invitation.withdrawn_at is None and now < invitation.expires_at
 
 
-def invitation_name(invitation: ReviewInvitation) -> str:
+def invitation_name(invitation: Invitation) -> str:
     """e.g. "Priya (Kent County Council)" — plain text; escape before showing."""
     if invitation.reviewer_org:
         return f"{invitation.reviewer_name} ({invitation.reviewer_org})"
@@ -94,12 +98,12 @@ class PointReview:
     """Where one point of one review stands."""
 
     point_number: int
-    verdict: ReviewVerdict
+    verdict: VerdictView
     status: ChallengeStatus
     resolved_at: datetime | None
     challenged_at: datetime | None  # when the (first) challenge of the point was made
-    last_response: ChallengeResponse | None
-    challenge: ReviewVerdict | None = None  # the newest challenge (its rating and comment)
+    last_response: ChallengeResponseView | None
+    challenge: VerdictView | None = None  # the newest challenge (its rating and comment)
 
     @property
     def open(self) -> bool:
@@ -133,12 +137,12 @@ def point_reviews(
         replies = [r for row in rows for r in answers.get(row.id, [])]
         states[number] = PointReview(
             number,
-            latest,
+            verdict_view(latest),
             status,
             resolved_at,
             challenged_at,
-            replies[-1] if replies else None,
-            challenges[-1] if challenges else None,
+            challenge_response_view(replies[-1]) if replies else None,
+            verdict_view(challenges[-1]) if challenges else None,
         )
     return states
 

@@ -25,8 +25,8 @@ from bot.core.people import Directory, Person
 from bot.core.working_hours import WorkingHours
 from bot.deps import Deps
 from storage.action_queries import nudge_candidates
-from storage.reminder_queries import NudgeState, load_nudge_states, service_due
-from storage.values import ActionView, NudgeKey
+from storage.reminder_queries import NudgeState, load_nudge_states
+from storage.values import ActionView, NudgeKey, ServiceDue
 
 logger = logging.getLogger(__name__)
 
@@ -53,8 +53,8 @@ def gather_action_nudges(
 ) -> ActionNudgeLoad:
     """The action nudges current now, their claims so far and their owners."""
     with deps.sessions.begin() as session:
-        views = nudge_candidates(session=session, due_by=now.date() + timedelta(_CANDIDATE_DAYS))
-        actions = [action_due(view) for view in views]
+        found = nudge_candidates(session=session, due_by=now.date() + timedelta(_CANDIDATE_DAYS))
+        actions = [action_due(view, service) for view, service in found]
         states = load_nudge_states(
             session=session,
             service_ids={action.service.id for action in actions},
@@ -79,11 +79,11 @@ def gather_action_nudges(
     return load
 
 
-def action_due(view: ActionView) -> ActionDue:
+def action_due(view: ActionView, service: ServiceDue) -> ActionDue:
     action = view.action
     return ActionDue(
         id=action.id,
-        service=service_due(view.service),
+        service=service,
         point_number=action.point_number,
         point_title=view.point_title,
         text=action.text,

@@ -60,6 +60,13 @@ def find_claimed(
     client: WebClient, channel: str, keys: Sequence[str], *, thread_ts: str | None = None
 ) -> str | None:
     """The ts of a recent message of ours carrying any of `keys`, or None."""
+    found = claims_in(client, channel, thread_ts=thread_ts)
+    return next((found[key] for key in keys if key in found), None)
+
+
+def claims_in(client: WebClient, channel: str, *, thread_ts: str | None = None) -> dict[str, str]:
+    """Every claim key on the conversation's newest messages (or a thread's first ones), with
+    the ts of the message carrying it: one read settles many posts at once."""
     if channel.startswith(("U", "W")):  # a DM addressed by user id: history is by the DM's id
         channel = str(client.conversations_open(users=channel)["channel"]["id"])
     if thread_ts:
@@ -70,15 +77,14 @@ def find_claimed(
         response = client.conversations_history(
             channel=channel, include_all_metadata=True, limit=HISTORY_LIMIT
         )
-    wanted = set(keys)
+    found: dict[str, str] = {}
     for message in response.get("messages") or []:
         metadata = message.get("metadata") or {}
         if metadata.get("event_type") != CLAIM_EVENT:
             continue
-        claims = (metadata.get("event_payload") or {}).get("claims") or []
-        if wanted.intersection(claims):
-            return str(message["ts"])
-    return None
+        for key in (metadata.get("event_payload") or {}).get("claims") or []:
+            found.setdefault(str(key), str(message["ts"]))
+    return found
 
 
 def post_claimed(

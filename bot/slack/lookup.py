@@ -20,6 +20,7 @@ from bot.slack.directory import SlackDirectory, request_directory
 from bot.slack.errors import SLACK_CALL_ERRORS
 from bot.slack.router import CommandRequest
 from storage.models import Service
+from storage.views import ServiceView
 
 logger = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ def named_service(request: CommandRequest, usage: str) -> Service | None:
     return found
 
 
-def refusal_text(service: Service, action: str) -> str:
+def refusal_text(service: Service | ServiceView, action: str) -> str:
     owners = ", ".join(mention(owner) for owner in service.owner_ids) or "its owners"
     return (
         f"Sorry, only the owners of {safe(service.name, 80)} ({owners}) or an admin can "
@@ -59,7 +60,7 @@ def refusal_text(service: Service, action: str) -> str:
 
 
 def may_manage(
-    directory: SlackDirectory, user_id: str, service: Service, admins: frozenset[str]
+    directory: SlackDirectory, user_id: str, service: Service | ServiceView, admins: frozenset[str]
 ) -> bool:
     """Owners and listed admins without asking Slack; Slack workspace admins with one lookup.
 
@@ -88,7 +89,7 @@ def service_to_manage(request: CommandRequest, usage: str, action: str) -> Servi
     return service
 
 
-def manages(deps: Deps, client: WebClient, user_id: str, service: Service) -> bool:
+def manages(deps: Deps, client: WebClient, user_id: str, service: Service | ServiceView) -> bool:
     """`may_manage` through the process's directory. Call it before opening a transaction."""
     directory = request_directory(deps.people, client, service.team_id)
     return may_manage(directory, user_id, service, deps.settings.admins)

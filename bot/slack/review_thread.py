@@ -41,6 +41,7 @@ from storage.review_queries import (
     review_context,
     verdicts_of,
 )
+from storage.view_rows import answer_view, challenge_response_view, invitation_view
 
 logger = logging.getLogger(__name__)
 
@@ -73,7 +74,7 @@ def parent_message(deps: Deps, context: ReviewContext, link: str | None) -> tupl
         states = review_state(context.invitation, session=session)
     numbers = point_numbers(context.assessment)
     header = ReviewHeader(
-        invitation=context.invitation,
+        invitation=invitation_view(context.invitation),
         service_name=context.service.name,
         standard_title=context.assessment.standard_title,
         phase=context.assessment.phase,
@@ -137,15 +138,14 @@ def reserve_next_card(deps: Deps, invitation_id: int, *, again: bool) -> int | N
         )
 
 
-def card_message(
-    deps: Deps, invitation_id: int, number: int
-) -> tuple[ReviewInvitation, tuple[str, list[Block]]]:
+def card_message(deps: Deps, invitation_id: int, number: int) -> tuple[str, list[Block]]:
     with deps.sessions() as session:
-        invitation = session.get(ReviewInvitation, invitation_id)
-        assert invitation is not None
-        context = review_context(invitation, session=session)
+        row = session.get(ReviewInvitation, invitation_id)
+        assert row is not None
+        invitation = invitation_view(row)
+        context = review_context(row, session=session)
         answer = current_answers(context.assessment.id, session=session).get(number)
-        state = review_state(invitation, session=session).get(number)
+        state = review_state(row, session=session).get(number)
         actions = [  # what the team has already promised to do about the point (#14)
             action.text
             for action in open_point_actions(
@@ -153,16 +153,15 @@ def card_message(
             )
         ]
     titles = {point.number: point.title for point in context.assessment.points}
-    message = build_review_card(
+    return build_review_card(
         invitation,
         number,
         context.assessment.point_count,
         titles.get(number, f"Point {number}"),
-        answer,
+        answer_view(answer) if answer is not None else None,
         state,
         open_actions=actions,
     )
-    return invitation, message
 
 
 def post_reserved(deps: Deps, client: WebClient, post_id: int | None) -> None:
@@ -198,13 +197,14 @@ def post_reserved(deps: Deps, client: WebClient, post_id: int | None) -> None:
 def _build_post(
     deps: Deps, context: ReviewContext, kind: str, ref: int, channel: str
 ) -> tuple[str | None, tuple[str, list[Block]]] | None:
-    invitation, assessment = context.invitation, context.assessment
+    invitation, assessment = invitation_view(context.invitation), context.assessment
     titles = {point.number: point.title for point in assessment.points}
     if kind == CARD:
-        return invitation.thread_ts, card_message(deps, invitation.id, ref)[1]
+        return invitation.thread_ts, card_message(deps, invitation.id, ref)
     with deps.sessions() as session:
-        states = review_state(invitation, session=session)
-        response = session.get(ChallengeResponse, ref) if kind == ASK_AGAIN_POST else None
+        states = review_state(context.invitation, session=session)
+        row = session.get(ChallengeResponse, ref) if kind == ASK_AGAIN_POST else None
+        response = challenge_response_view(row) if row is not None else None
     if kind == FINISH_POST:
         result = review_tally(point_numbers(assessment), states)
         thread = (
@@ -257,7 +257,9 @@ def refresh_posts(deps: Deps, client: WebClient, invitation_id: int, point: int)
             current = post.ref == state.verdict.id
             built = (
                 None,
-                build_challenge_post(invitation, titles.get(point, ""), state, current=current),
+                build_challenge_post(
+                    invitation_view(invitation), titles.get(point, ""), state, current=current
+                ),
             )
         elif post.kind == ASK_AGAIN_POST and post.ref in point_responses:
             built = _build_post(deps, context, post.kind, post.ref, post.channel_id)

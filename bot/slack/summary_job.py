@@ -14,7 +14,7 @@ from __future__ import annotations
 import http.client
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any, TextIO
@@ -24,14 +24,14 @@ from slack_sdk.errors import SlackClientError
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session
 
-from bot.blocks.summary import build_summary_messages, summary_text
+from bot.blocks.summary import SummaryMessage, build_summary_messages, summary_text
 from bot.core.action_summary import figures_for
 from bot.core.heatmap import HeatImage, render_summary
 from bot.core.outcome_summary import attach_outcomes
 from bot.core.review_overview import review_portfolio
 from bot.core.summary import Figures, Summary, build_summary, scheduled_instant, week_bounds
 from bot.deps import Deps
-from bot.slack.claimed_post import OutcomeUnknown, post_claimed
+from bot.slack.claimed_post import OutcomeUnknown, claims_in, post_claimed
 from bot.slack.outcome_charts import upload_outcome_charts
 from storage.summary_queries import (
     all_settings,
@@ -149,8 +149,9 @@ def post_summary(
 
     Only a refused parent raises: once the parent is in the channel the summary exists, and
     a missing reply or picture is logged rather than worth a second summary. The parent
-    carries the claim `key`; if it is already in the channel (a lost answer, or `look_first`
-    for a claim taken over), it is not posted again and nor is the rest.
+    carries the claim `key` and each reply its own (`reply_key`). If the parent is already in
+    the channel (a lost answer, or `look_first` for a claim taken over), it is not posted
+    again: its thread is read once and only the replies missing from it are posted.
     """
     messages = build_summary_messages(summary)
     first = post_claimed(
@@ -165,28 +166,9 @@ def post_summary(
     )
     ts = first.ts
     if first.found_in_history:
-        return Posted(channel_id, ts, 1, 0)
+        return _settle_replies(client, channel_id, ts, messages, key)
     pictures = _render_quietly(deps, summary)
-    sent = 1
-    try:
-        for message in messages[1:]:
-            client.chat_postMessage(
-                channel=channel_id,
-                thread_ts=ts,
-                text=message.text,
-                blocks=message.blocks,
-                unfurl_links=False,
-                unfurl_media=False,
-            )
-            sent += 1
-    except SEND_FAILURES:
-        logger.warning(
-            "summary in %s: posted %d of %d messages",
-            channel_id,
-            sent,
-            len(messages),
-            exc_info=True,
-        )
+    sent = 1 + _post_replies(client, channel_id, ts, messages, key, posted={})
     images = 0
     try:
         images = _upload_pictures(client, channel_id, ts, pictures)
@@ -196,6 +178,71 @@ def post_summary(
         )
     images += upload_outcome_charts(client, channel_id, ts, summary)  # outcomes (#13)
     return Posted(channel_id, ts, sent, images)
+
+
+def reply_key(key: str, number: int) -> str:
+    """The claim a summary's `number`th thread reply carries (the parent is 0)."""
+    return f"{key}:reply:{number}"
+
+
+def _settle_replies(
+    client: WebClient, channel_id: str, ts: str, messages: Sequence[SummaryMessage], key: str
+) -> Posted:
+    """A parent found already posted: post the replies its thread lacks, each once.
+
+    If the thread cannot be read, nothing more is posted: a missing reply costs less than a
+    doubled one. Pictures are not uploaded again (an upload carries no claim to look for)."""
+    try:
+        posted = claims_in(client, channel_id, thread_ts=ts)
+    except SEND_FAILURES:
+        logger.warning(
+            "summary in %s: its thread could not be read; replies left as they are",
+            channel_id,
+            exc_info=True,
+        )
+        return Posted(channel_id, ts, 1, 0)
+    return Posted(
+        channel_id, ts, 1 + _post_replies(client, channel_id, ts, messages, key, posted), 0
+    )
+
+
+def _post_replies(
+    client: WebClient,
+    channel_id: str,
+    ts: str,
+    messages: Sequence[SummaryMessage],
+    key: str,
+    posted: Mapping[str, str],
+) -> int:
+    """Post the replies not in `posted` (claim key to ts); how many are in the thread now."""
+    there = 0
+    for number, message in enumerate(messages[1:], start=1):
+        keys = [reply_key(key, number)]
+        if keys[0] in posted:
+            there += 1
+            continue
+        try:
+            post_claimed(
+                client,
+                keys=keys,
+                channel=channel_id,
+                thread_ts=ts,
+                text=message.text,
+                blocks=message.blocks,
+                unfurl_links=False,
+                unfurl_media=False,
+            )
+        except SEND_FAILURES:
+            logger.warning(
+                "summary in %s: posted %d of %d messages",
+                channel_id,
+                1 + there,
+                len(messages),
+                exc_info=True,
+            )
+            break
+        there += 1
+    return there
 
 
 def _render_quietly(deps: Deps, summary: Summary) -> list[HeatImage]:

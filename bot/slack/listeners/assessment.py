@@ -45,6 +45,7 @@ from storage.assessment_queries import assessment_by_id, assessment_for_update, 
 from storage.models import Assessment, Service
 from storage.service_queries import service_by_id, service_of_assessment
 from storage.values import Rating
+from storage.view_rows import answer_view
 
 logger = logging.getLogger(__name__)
 
@@ -428,7 +429,7 @@ def _open_point_modal(
             if answer is None:
                 _tell(client, respond, body, "Rate this point first, then add its evidence.")
                 return
-            view = build_evidence_modal(title, answer, metadata)
+            view = build_evidence_modal(title, answer_view(answer), metadata)
         else:
             view = build_not_applicable_modal(title, metadata)
         if in_view is not None:

@@ -39,6 +39,7 @@ from bot.slack.errors import (
 from bot.slack.lookup import manages, refusal_text, service_to_manage
 from bot.slack.router import CommandRequest, CommandRouter
 from storage.service_queries import service_by_id, services_in_workspace
+from storage.view_rows import service_view
 
 logger = logging.getLogger(__name__)
 
@@ -105,7 +106,9 @@ def _edit(request: CommandRequest) -> None:
     service = service_to_manage(request, "/assess edit <service>", "edit it")
     if service is None:
         return
-    view = build_service_modal(deps.catalogue, service=service, user_id=request.user_id)
+    view = build_service_modal(
+        deps.catalogue, service=service_view(service), user_id=request.user_id
+    )
     request.client.views_open(trigger_id=request.trigger_id, view=view)
 
 
