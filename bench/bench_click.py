@@ -69,10 +69,7 @@ def run(quick: bool = False, *, include_postgres: bool = True) -> BenchResult:
         result.raw[label] = {"ack": ack, "after_ack": after, "slack": dict(case.cost.slack)}
     result.details += markdown_table(
         ("case", "ack path", "after ack", "Slack calls by method"),
-        [
-            (f"{c.backend} · {c.click}", *c.cost.statements, _calls(c.cost) or "none")
-            for c in cases
-        ],
+        [(f"{c.backend} · {c.click}", *c.cost.statements, _calls(c.cost) or "none") for c in cases],
     )
     result.notes.append(
         "Statements include BEGIN where the driver sends one (SQLite's BEGIN / BEGIN IMMEDIATE);"
@@ -88,5 +85,7 @@ if __name__ == "__main__":
     from bench.report import text_table
 
     outcome = run(quick=False)
-    print(text_table(("case", "metric", "value"), [(r.case, r.metric, r.value) for r in outcome.rows]))
+    print(
+        text_table(("case", "metric", "value"), [(r.case, r.metric, r.value) for r in outcome.rows])
+    )
     print("\n".join(outcome.details))

@@ -19,7 +19,6 @@ from sqlalchemy import event, func, select
 
 from storage.models import Assessment
 from storage.values import AssessmentStatus
-
 from tests.harness import CHANNEL, OWNER, RunningApp
 from tests.test_assessment_e2e import card_point, newest_card, register
 
@@ -76,7 +75,9 @@ def click_met(app: RunningApp) -> int:
 
 def in_progress(app: RunningApp) -> bool:
     with app.deps.sessions() as session:
-        return session.scalar(select(func.count()).where(Assessment.status == IN_PROGRESS)) > 0
+        return (
+            session.scalar(select(func.count()).where(Assessment.status == IN_PROGRESS)) or 0
+        ) > 0
 
 
 def prepare(app: RunningApp, *, history: bool, answered: int, name: str = "Bins") -> None:
