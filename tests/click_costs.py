@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import event, func, select
 
-from storage.models import Assessment
+from storage.models import Assessment, Service
 from storage.values import AssessmentStatus
 from tests.harness import CHANNEL, OWNER, RunningApp
 from tests.test_assessment_e2e import card_point, newest_card, register
@@ -73,11 +73,15 @@ def click_met(app: RunningApp) -> int:
     return card_point(card)
 
 
-def in_progress(app: RunningApp) -> bool:
+def in_progress(app: RunningApp, name: str) -> bool:
     with app.deps.sessions() as session:
-        return (
-            session.scalar(select(func.count()).where(Assessment.status == IN_PROGRESS)) or 0
-        ) > 0
+        running = session.scalar(
+            select(func.count())
+            .select_from(Assessment)
+            .join(Service, Service.id == Assessment.service_id)
+            .where(Service.name == name, Assessment.status == IN_PROGRESS)
+        )
+    return (running or 0) > 0
 
 
 def prepare(app: RunningApp, *, history: bool, answered: int, name: str = "Bins") -> None:
@@ -86,7 +90,7 @@ def prepare(app: RunningApp, *, history: bool, answered: int, name: str = "Bins"
     register(app, name)
     if history:
         app.driver.command(f"start {name}", user=OWNER, channel=CHANNEL)
-        while in_progress(app):
+        while in_progress(app, name):
             click_met(app)
     app.driver.command(f"start {name}", user=OWNER, channel=CHANNEL)
     for _ in range(answered):
