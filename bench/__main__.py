@@ -41,7 +41,7 @@ from bench.report import (
 )
 
 RESULTS = Path(__file__).resolve().parent / "RESULTS.md"
-NAMES = ("latency", "portfolio", "export", "nudges", "publish")
+NAMES = ("latency", "portfolio", "export", "nudges", "publish", "click")
 BUDGET_MINUTES = 15
 
 
@@ -71,6 +71,12 @@ def _publish(quick: bool, postgres: bool) -> BenchResult:
     from bench import bench_publish
 
     return bench_publish.run(quick, include_postgres=postgres)
+
+
+def _click(quick: bool, postgres: bool) -> BenchResult:
+    from bench import bench_click
+
+    return bench_click.run(quick, include_postgres=postgres)
 
 
 EXPORT_CHILD = """
@@ -170,6 +176,7 @@ RUNNERS: dict[str, Callable[[bool, bool], BenchResult]] = {
     "export": _export,
     "nudges": _nudges,
     "publish": _publish,
+    "click": _click,
 }
 TITLES = {
     "latency": "1. Answer latency under load",
@@ -177,6 +184,7 @@ TITLES = {
     "export": "3. Export",
     "nudges": "4. Nudge throughput",
     "publish": "5. Publishing",
+    "click": "6. One click",
 }
 
 

@@ -9,13 +9,21 @@ the completion.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, lazyload, selectinload
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session, aliased, lazyload, selectinload
 
 from storage.claims import insert_once
-from storage.models import Answer, Assessment, Card, CardStatus, Service
+from storage.models import (
+    Answer,
+    Assessment,
+    Card,
+    CardStatus,
+    ClaimStatus,
+    CompletionPost,
+    Service,
+)
 from storage.values import AssessmentStatus
 
 
@@ -156,4 +164,124 @@ def unposted_cards(assessment_id: int, *, session: Session) -> list[Card]:
                 Card.message_ts.is_(None),
             )
         )
+    )
+
+
+def previous_completed_answers(
+    service_id: int, *, before_id: int, session: Session
+) -> tuple[int | None, dict[int, Answer]]:
+    """The newest completed assessment before `before_id` (its id, None when there is none)
+    and its current answers, in one statement: a card shows the last rating beside its own."""
+    previous = (
+        select(Assessment.id)
+        .where(
+            Assessment.service_id == service_id,
+            Assessment.status == AssessmentStatus.COMPLETED,
+            Assessment.id < before_id,
+        )
+        .order_by(Assessment.id.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    inner = aliased(Answer)
+    newest = (
+        select(func.max(inner.id))
+        .where(inner.assessment_id == previous)
+        .group_by(inner.point_number)
+    )
+    rows = session.execute(
+        select(Assessment.id, Answer)
+        .outerjoin(Answer, Answer.id.in_(newest))
+        .where(Assessment.id == previous)
+    ).all()
+    answers = {answer.point_number: answer for _, answer in rows if answer is not None}
+    return (rows[0][0] if rows else None), answers
+
+
+def record_card_posted(card_id: int, *, message_ts: str, now: datetime, session: Session) -> None:
+    """Where a reserved card went, in one statement (a card already recorded keeps its ts)."""
+    session.execute(
+        update(Card)
+        .where(Card.id == card_id, Card.message_ts.is_(None))
+        .values(message_ts=message_ts, posted_at=now)
+    )
+
+
+# --- completion messages, claimed before they are posted (exactly once) ---------------------
+
+COMPLETION_STALE_AFTER = timedelta(minutes=10)
+
+
+def claim_completion(
+    *,
+    assessment_id: int,
+    channel_id: str,
+    thread_ts: str | None,
+    broadcast: bool,
+    now: datetime,
+    claimed_by: str,
+    session: Session,
+) -> int | None:
+    """Insert the completion's claim for one channel; its id only for the one that did."""
+    return insert_once(
+        CompletionPost,
+        {
+            "assessment_id": assessment_id,
+            "channel_id": channel_id,
+            "thread_ts": thread_ts,
+            "broadcast": broadcast,
+            "status": ClaimStatus.CLAIMED.value,
+            "claimed_at": now,
+            "claimed_by": claimed_by[:64],
+            "attempts": 1,
+        },
+        conflict_columns=["assessment_id", "channel_id"],
+        returning=CompletionPost.id,
+        session=session,
+    )
+
+
+def take_over_stale_completions(
+    assessment_id: int,
+    *,
+    now: datetime,
+    claimed_by: str,
+    session: Session,
+    stale_after: timedelta = COMPLETION_STALE_AFTER,
+) -> list[CompletionPost]:
+    """Claims of this assessment left unsent for longer than `stale_after`, now ours; a claim
+    another process takes over at the same moment goes to one of them only."""
+    stale = list(
+        session.scalars(
+            select(CompletionPost).where(
+                CompletionPost.assessment_id == assessment_id,
+                CompletionPost.status == ClaimStatus.CLAIMED.value,
+                CompletionPost.claimed_at < now - stale_after,
+            )
+        )
+    )
+    taken = []
+    for claim in stale:
+        result = session.execute(
+            update(CompletionPost)
+            .where(
+                CompletionPost.id == claim.id,
+                CompletionPost.status == ClaimStatus.CLAIMED.value,
+                CompletionPost.claimed_at == claim.claimed_at,
+            )
+            .values(claimed_at=now, claimed_by=claimed_by[:64], attempts=claim.attempts + 1)
+            .execution_options(synchronize_session=False)
+        )
+        if getattr(result, "rowcount", 0) == 1:
+            taken.append(claim)
+    return taken
+
+
+def record_completion_sent(
+    claim_id: int, *, message_ts: str, now: datetime, session: Session
+) -> None:
+    session.execute(
+        update(CompletionPost)
+        .where(CompletionPost.id == claim_id)
+        .values(status=ClaimStatus.SENT.value, sent_at=now, message_ts=message_ts)
     )

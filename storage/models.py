@@ -218,6 +218,31 @@ class Card(Base):
     closed_at: Mapped[OptionalTimestamp]
 
 
+class CompletionPost(Base):
+    """An assessment's completion message, claimed for one channel before it is posted.
+
+    The claim is committed with the completion itself, so whichever process (or retry) comes
+    next knows the message is owed; `status` becomes `sent` once Slack has it. A claim left
+    `claimed` for long (its process stopped, or Slack's answer was lost) is looked for in the
+    conversation before it is posted again.
+    """
+
+    __tablename__ = "completion_posts"
+    __table_args__ = (UniqueConstraint("assessment_id", "channel_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    assessment_id: Mapped[int] = mapped_column(ForeignKey("assessments.id"), index=True)
+    channel_id: Mapped[SlackId]
+    thread_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    broadcast: Mapped[bool] = mapped_column(Boolean, default=False)
+    status: Mapped[str] = mapped_column(String(16), default=ClaimStatus.CLAIMED)
+    claimed_at: Mapped[Timestamp]
+    claimed_by: Mapped[str] = mapped_column(String(64))
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    sent_at: Mapped[OptionalTimestamp]
+    message_ts: Mapped[str | None] = mapped_column(String(32), nullable=True)
+
+
 class Snooze(Base):
     """Who snoozed a service's reminders and until when (history; the service holds the latest)."""
 

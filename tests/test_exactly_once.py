@@ -9,13 +9,14 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.slack.claimed_post import CLAIM_EVENT
 from bot.slack.client import web_client
 from bot.slack.reminder_job import run_reminders_tick
 from bot.slack.summary_job import run_summary_tick
-from storage.models import Card, ClaimStatus, Nudge, SummaryPost
+from storage.models import Card, ClaimStatus, CompletionPost, Nudge, SummaryPost
+from tests.click_costs import click_met
 from tests.fakeslack import FakeSlack
 from tests.harness import CHANNEL, OWNER, RunningApp
 from tests.reminder_seed import FakeClock, add_service, delivered, job_deps
@@ -259,3 +260,88 @@ def test_each_summary_reply_accepted_then_dropped_is_posted_once(
 
 def fake_replies(fake: FakeSlack, ts: str) -> list[dict[str, object]]:
     return [m for m in fake.thread(LEAD, ts) if m["ts"] != ts]
+
+
+def completions(app: RunningApp) -> list[dict[str, object]]:
+    return [
+        m
+        for m in thread_messages(app)
+        if str(m.get("text")).startswith("Assessment of Bins complete")
+    ]
+
+
+def replay(app: RunningApp, last: str) -> None:
+    """The final click again, on the card as it was (its buttons may be gone by now)."""
+    assessment_id = completion_claims(app)[0].assessment_id
+    response = app.driver.click_action(
+        "rate_met", f"{assessment_id}:15", user=OWNER, in_message=(CHANNEL, last)
+    )
+    assert response.status == 200
+
+
+def completion_claims(app: RunningApp) -> list[CompletionPost]:
+    with app.deps.sessions() as session:
+        return list(session.scalars(select(CompletionPost)))
+
+
+def up_to_the_last_card(app: RunningApp) -> str:
+    register(app)
+    app.driver.command("start Bins", user=OWNER, channel=CHANNEL)
+    while card_point(newest_card(app)) < 15:
+        click_met(app)
+    return str(newest_card(app)["ts"])
+
+
+def test_a_completion_accepted_then_dropped_is_posted_once(slack_app_each_db: RunningApp) -> None:
+    app = slack_app_each_db
+    last = up_to_the_last_card(app)
+    app.fake.fail_next("chat.postMessage", accept_then_drop=True)
+    assert app.driver.click("Met", user=OWNER, in_message=(CHANNEL, last)).status == 200
+    [posted] = completions(app)
+    assert posted["metadata"]["event_type"] == CLAIM_EVENT  # type: ignore[index]
+    [claim] = completion_claims(app)
+    assert (claim.status, claim.message_ts) == (ClaimStatus.SENT.value, posted["ts"])
+    # The final click again (as after an error the person saw): refused, nothing posted.
+    app.clock.advance(minutes=11)
+    replay(app, last)
+    assert len(completions(app)) == 1
+    # A process that posted it and stopped before recording it: the claim is looked for once
+    # it is stale, found in the thread, and recorded, not posted again.
+    with app.deps.sessions.begin() as session:
+        session.execute(
+            update(CompletionPost).values(status=ClaimStatus.CLAIMED.value, message_ts=None)
+        )
+    app.clock.advance(minutes=11)
+    app.fake.clear_calls()
+    replay(app, last)
+    assert app.fake.calls_to("conversations.replies")
+    assert app.fake.calls_to("chat.postMessage") == []
+    assert len(completions(app)) == 1
+    [claim] = completion_claims(app)
+    assert (claim.status, claim.message_ts, claim.attempts) == (
+        ClaimStatus.SENT.value,
+        posted["ts"],
+        2,
+    )
+
+
+def test_a_completion_never_delivered_is_posted_once_later(slack_app_each_db: RunningApp) -> None:
+    """Both the post and its resend are lost before Slack saw them: the claim stays, and
+    the next attempt after it went stale (here: the final click again) posts it once."""
+    app = slack_app_each_db
+    last = up_to_the_last_card(app)
+    app.fake.fail_next("chat.postMessage", drop=True, times=2)
+    assert app.driver.click("Met", user=OWNER, in_message=(CHANNEL, last)).status == 200
+    assert completions(app) == []
+    [claim] = completion_claims(app)
+    assert claim.status == ClaimStatus.CLAIMED.value
+    replay(app, last)
+    assert completions(app) == []  # not stale yet: its process may still be posting it
+    app.clock.advance(minutes=11)
+    replay(app, last)
+    assert len(completions(app)) == 1
+    app.clock.advance(minutes=11)
+    replay(app, last)
+    assert len(completions(app)) == 1
+    [claim] = completion_claims(app)
+    assert claim.status == ClaimStatus.SENT.value

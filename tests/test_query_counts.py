@@ -23,6 +23,8 @@ from storage.models import Answer, Assessment, ImprovementAction, Service, Servi
 from storage.reminder_queries import due_services
 from storage.service_queries import services_in_workspace
 from storage.summary_queries import load_portfolio
+from tests.click_costs import click_cost, prepare
+from tests.harness import RunningApp
 
 TODAY = date(2026, 3, 3)
 NOW = datetime(2026, 3, 3, 10, tzinfo=UTC)
@@ -209,3 +211,17 @@ def test_action_statement_counts_do_not_grow_with_the_portfolio(engine: Engine) 
     add_services(engine, 3, 1200)
     add_actions(engine, 3, 1200)
     assert statements_for(engine, action_views) == small
+
+
+def test_a_click_sends_the_same_statements_however_much_is_answered(
+    slack_app_each_db: RunningApp,
+) -> None:
+    """One rating click, end to end: the ack path and the after-ack work each send a fixed
+    number of statements, with 1 or 12 points answered, with or without a past assessment."""
+    app = slack_app_each_db
+    costs = {}
+    for history in (False, True):
+        for answered in (1, 12):
+            prepare(app, history=history, answered=answered, name=f"S{history}{answered}")
+            costs[history, answered] = click_cost(app).statements
+    assert len(set(costs.values())) == 1, costs

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date
-from typing import Any
+from typing import Any, Protocol
 
 from bot.blocks import ids
-from bot.blocks.actions import add_action_button, card_action_blocks, completion_action_blocks
+from bot.blocks.actions import add_action_button, completion_action_blocks
 from bot.blocks.kit import Block, actions, button, context, divider, header, section
 from bot.blocks.outcomes import measure_summary
 from bot.blocks.report import download_report_block
@@ -24,26 +24,35 @@ from bot.core.closed import Closed, Source
 from bot.core.flow import Tally
 from bot.core.text import escape, safe
 from standards import Point
-from storage.models import Answer, Assessment
 from storage.values import MeasureView, Rating
-from storage.views import ActionItem, AnswerView
+from storage.views import AnswerView, AssessmentView
+
+
+class Evidenced(Protocol):
+    """What an evidence summary reads: an answer's note and links (a review shows them too)."""
+
+    @property
+    def evidence(self) -> str: ...
+
+    @property
+    def evidence_links(self) -> Sequence[str]: ...
 
 
 @dataclass(frozen=True)
 class CardView:
     """Everything a point card shows, gathered by the listener."""
 
-    assessment: Assessment
+    assessment: AssessmentView
     service_name: str
     point_number: int
     title: str
     point: Point | None  # None when the standard file no longer has this point
-    answer: Answer | None
-    previous: Answer | None
+    answer: AnswerView | None
+    previous: AnswerView | None
     came_back: bool = False
-    # Improvement actions (#14): the point's actions since the last assessment.
-    actions: tuple[ActionItem, ...] = ()
-    today: date | None = None
+    # Improvement actions (#14): the point's actions since the last assessment, rendered by
+    # bot.blocks.actions (which shows the action rows themselves).
+    action_blocks: tuple[Block, ...] = ()
     # Outcomes (#13): live measures linked to this point, evidence for whoever rates it.
     measures: tuple[MeasureView, ...] = ()
     service_type: str = "transactional"  # relational services see relational questions first
@@ -62,7 +71,7 @@ def parse_card_value(value: str) -> tuple[int, int] | None:
 
 
 def build_parent(
-    assessment: Assessment, service_name: str, result: Tally, *, reassessment: bool
+    assessment: AssessmentView, service_name: str, result: Tally, *, reassessment: bool
 ) -> tuple[str, list[Block]]:
     kind = "Reassessment" if reassessment else "Assessment"
     state = "complete :white_check_mark:" if result.complete else "in progress"
@@ -110,13 +119,12 @@ def build_card(view: CardView) -> tuple[str, list[Block]]:
         )
     if view.answer is not None:
         blocks.append(section(answer_summary(view.answer)))
-    if view.today is not None:
-        blocks.extend(card_action_blocks(view.actions, view.today))
+    blocks.extend(view.action_blocks)
     blocks.append(rating_buttons(value, view.answer))
     return f"{escape(view.service_name)}: {escape(title)}", blocks
 
 
-def answer_summary(answer: Answer) -> str:
+def answer_summary(answer: AnswerView) -> str:
     line = (
         f"{rating_icon(answer.rating)} *{rating_label(answer.rating)}* — "
         f"{mention(answer.answered_by)}, {when(answer.answered_at)}"
@@ -126,7 +134,7 @@ def answer_summary(answer: Answer) -> str:
     return f"{line}\n{evidence_summary(answer)}"
 
 
-def evidence_summary(answer: Answer | AnswerView) -> str:
+def evidence_summary(answer: Evidenced) -> str:
     if not answer.evidence and not answer.evidence_links:
         return "_No evidence yet._"
     parts = []
@@ -140,7 +148,7 @@ def evidence_summary(answer: Answer | AnswerView) -> str:
     return "\n".join(parts)
 
 
-def rating_buttons(value: str, answer: Answer | None) -> Block:
+def rating_buttons(value: str, answer: AnswerView | None) -> Block:
     current = answer.rating if answer is not None else None
     elements: list[dict[str, Any]] = []
     for action_id, rating in ids.RATE_ACTIONS.items():

@@ -8,7 +8,7 @@ key on (assessment, point, attempt) means two people answering at once reserve i
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -21,6 +21,7 @@ from standards import Standard
 from storage.assessment_queries import cards_of, current_answers, reserve_card
 from storage.models import Answer, Assessment, AssessmentPoint, Card, CardStatus, Service
 from storage.values import AssessmentStatus, Rating
+from storage.views import AnswerView
 
 SUPERSEDED = "superseded"
 MAX_LINKS = 10
@@ -51,7 +52,7 @@ class Tally:
         return not self.unanswered
 
 
-def tally(point_numbers: Sequence[int], answers: Mapping[int, Answer]) -> Tally:
+def tally(point_numbers: Sequence[int], answers: Mapping[int, Answer | AnswerView]) -> Tally:
     ratings = {number: answers[number].rating for number in point_numbers if number in answers}
     counted = list(ratings.values())
     return Tally(
@@ -116,14 +117,18 @@ def record_rating(
     now: datetime,
     session: Session,
     reason: str | None = None,
+    answers: MutableMapping[int, Answer] | None = None,
 ) -> Answer | None:
     """Append a rating; None when it repeats the current answer by the same person.
 
     A double click (or Slack redelivering a click) must not add a second row, while two
-    different people rating the same point both land in history.
+    different people rating the same point both land in history. `answers`: the current
+    answers the caller already loaded in this transaction (a click loads them once); the new
+    answer is put in it.
     """
     check_point(assessment, point_number)
-    current = current_answers(assessment.id, session=session).get(point_number)
+    answers = _loaded(assessment, answers, session)
+    current = answers.get(point_number)
     evidence = current.evidence if current is not None else ""
     links = list(current.evidence_links) if current is not None else []
     if rating == Rating.NOT_APPLICABLE:
@@ -152,7 +157,14 @@ def record_rating(
     session.add(answer)
     close_cards(assessment.id, point_number, CardStatus.ANSWERED, user_id, now, session)
     session.flush()
+    answers[point_number] = answer
     return answer
+
+
+def _loaded(
+    assessment: Assessment, answers: MutableMapping[int, Answer] | None, session: Session
+) -> MutableMapping[int, Answer]:
+    return current_answers(assessment.id, session=session) if answers is None else answers
 
 
 def record_evidence(
@@ -164,10 +176,12 @@ def record_evidence(
     user_id: str,
     now: datetime,
     session: Session,
+    answers: MutableMapping[int, Answer] | None = None,
 ) -> Answer:
     """Evidence is part of the answer: adding or changing it appends a row like a rating."""
     check_point(assessment, point_number)
-    current = current_answers(assessment.id, session=session).get(point_number)
+    answers = _loaded(assessment, answers, session)
+    current = answers.get(point_number)
     if current is None:
         raise FlowError("Rate this point first, then add its evidence.")
     answer = Answer(
@@ -182,6 +196,7 @@ def record_evidence(
     )
     session.add(answer)
     session.flush()
+    answers[point_number] = answer
     return answer
 
 
@@ -263,14 +278,35 @@ def plan_next_card(
     return None
 
 
-def reserve_next_card(assessment: Assessment, *, now: datetime, session: Session) -> Card | None:
-    """Reserve the next card if this transaction is the one to post it."""
+@dataclass(frozen=True)
+class ReservedCard:
+    id: int
+    point_number: int
+    attempt: int
+
+    @property
+    def came_back(self) -> bool:
+        """A skipped point's later turn (a card re-posted on resume counts too)."""
+        return self.attempt > 0
+
+
+def reserve_next_card(
+    assessment: Assessment,
+    *,
+    now: datetime,
+    session: Session,
+    answers: Mapping[int, Answer] | None = None,
+    cards: Sequence[Card] | None = None,
+) -> ReservedCard | None:
+    """Reserve the next card if this transaction is the one to post it. `answers` and
+    `cards`: what the caller already loaded in this transaction, after its writes."""
     if assessment.status != AssessmentStatus.IN_PROGRESS:
         return None
-    answered = set(current_answers(assessment.id, session=session))
-    planned = plan_next_card(
-        point_numbers(assessment), answered, cards_of(assessment.id, session=session)
-    )
+    if answers is None:
+        answers = current_answers(assessment.id, session=session)
+    if cards is None:
+        cards = cards_of(assessment.id, session=session)
+    planned = plan_next_card(point_numbers(assessment), set(answers), cards)
     if planned is None:
         return None
     card_id = reserve_card(
@@ -281,16 +317,24 @@ def reserve_next_card(assessment: Assessment, *, now: datetime, session: Session
         now=now,
         session=session,
     )
-    return None if card_id is None else session.get(Card, card_id)
+    return None if card_id is None else ReservedCard(card_id, planned.point_number, planned.attempt)
 
 
 def complete_if_done(
-    assessment: Assessment, service: Service, *, now: datetime, tz: ZoneInfo, session: Session
+    assessment: Assessment,
+    service: Service,
+    *,
+    now: datetime,
+    tz: ZoneInfo,
+    session: Session,
+    answers: Mapping[int, Answer] | None = None,
 ) -> Tally | None:
     """Close the assessment when every point has a rating; the tally only for the closer."""
     if assessment.status != AssessmentStatus.IN_PROGRESS:
         return None
-    result = tally(point_numbers(assessment), current_answers(assessment.id, session=session))
+    if answers is None:
+        answers = current_answers(assessment.id, session=session)
+    result = tally(point_numbers(assessment), answers)
     if not result.complete:
         return None
     assessment.status = AssessmentStatus.COMPLETED

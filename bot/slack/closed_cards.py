@@ -14,7 +14,7 @@ from bot.blocks.assessment import build_closed_card
 from bot.core.closed import Closed
 from bot.deps import Deps
 from bot.slack.errors import SLACK_CALL_ERRORS, slack_error_code
-from bot.slack.thread import Posted, card_view
+from bot.slack.thread import Posted, card_view, loaded_state, point_cards
 from storage.models import Assessment, Service
 
 logger = logging.getLogger(__name__)
@@ -28,7 +28,9 @@ def close_card(deps: Deps, client: WebClient, closed: Closed, point: int, where:
         service = session.get(Service, assessment.service_id)
         if service is None:
             return
-    text, blocks = build_closed_card(card_view(deps, point, assessment, service), closed)
+        came_back = len(point_cards(assessment.id, point, session=session)) > 1
+    state = loaded_state(deps, assessment, service, points=[point])
+    text, blocks = build_closed_card(card_view(deps, state, point, came_back=came_back), closed)
     try:
         client.chat_update(channel=where.channel, ts=where.ts, text=text, blocks=blocks)
     except SLACK_CALL_ERRORS as error:

@@ -25,7 +25,7 @@ from bot.slack.errors import (
     slack_error_code,
 )
 from bot.slack.lookup import manages, refusal_text
-from bot.slack.thread import post_card, refresh_parent
+from bot.slack.thread import post_card, refresh_parent, settle_completions
 from storage.assessment_queries import (
     in_progress_assessment,
     previous_completed,
@@ -33,6 +33,8 @@ from storage.assessment_queries import (
 )
 from storage.models import Assessment, Service
 from storage.service_queries import service_by_id
+from storage.values import AssessmentStatus
+from storage.views import AssessmentView
 
 logger = logging.getLogger(__name__)
 
@@ -57,13 +59,16 @@ def start_or_resume(
     if standard is None:
         return f"{name} uses the standard '{safe(service.standard_id, 40)}', which isn't loaded."
     now = deps.clock()
-    draft = Assessment(
-        team_id=team_id,
+    if previous is not None:  # its completion message may still be owed (a lost answer)
+        settle_completions(deps, client, previous.id)
+    draft = AssessmentView(  # the parent is posted before the assessment is saved
+        id=0,
         service_id=service.id,
         standard_id=standard.id,
         standard_version=standard.version,
         standard_title=standard.title,
         phase=service.phase,
+        status=AssessmentStatus.IN_PROGRESS,
         started_by=user_id,
         started_at=now,
         channel_id=channel_id,

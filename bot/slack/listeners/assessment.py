@@ -15,6 +15,7 @@ from typing import Any
 
 from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
 from bot.blocks import ids
 from bot.blocks.assessment import closed_click_text, closed_inline_text, parse_card_value
@@ -22,6 +23,7 @@ from bot.blocks.forms import build_evidence_modal, build_not_applicable_modal, c
 from bot.core.closed import Closed, ClosedAssessment, Source, check_open
 from bot.core.flow import (
     FlowError,
+    ReservedCard,
     Tally,
     complete_if_done,
     parse_links,
@@ -40,12 +42,31 @@ from bot.slack.lookup import manages, named_service, refusal_text
 from bot.slack.router import CommandRequest, CommandRouter
 from bot.slack.starting import start_or_resume
 from bot.slack.status_view import open_status, refresh_status, status_blocks, view_of
-from bot.slack.thread import Posted, announce_completion, post_card, refresh_card, refresh_parent
-from storage.assessment_queries import assessment_by_id, assessment_for_update, current_answers
-from storage.models import Assessment, Service
+from bot.slack.thread import (
+    CompletionClaim,
+    Posted,
+    announce_completion,
+    claimed_by,
+    completion_destinations,
+    newest_posted,
+    post_reserved,
+    settle_completions,
+    thread_state,
+    update_card,
+    update_parent,
+)
+from storage.assessment_queries import (
+    assessment_by_id,
+    assessment_for_update,
+    cards_of,
+    claim_completion,
+    current_answers,
+)
+from storage.models import Service
 from storage.service_queries import service_by_id, service_of_assessment
 from storage.values import Rating
-from storage.view_rows import answer_view
+from storage.view_rows import answer_view, answer_views, assessment_view, service_view
+from storage.views import AnswerView, AssessmentView, ServiceView
 
 logger = logging.getLogger(__name__)
 
@@ -199,15 +220,20 @@ def _start_by_id(
 # --- answering --------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class Outcome:
-    """What a saved answer changed, for updating the thread after the ack."""
+    """What a saved answer changed, as the save's transaction saw it: the thread is updated
+    from these snapshots after the ack, without reading them again."""
 
-    assessment: Assessment
-    service: Service
+    assessment: AssessmentView
+    service: ServiceView
     point: int
-    next_card: int | None
+    answers: dict[int, AnswerView]
+    shown_at: Posted | None  # the point's newest posted card
+    came_back: bool  # that point had more than one card
+    next_card: ReservedCard | None
     completed: Tally | None
+    completions: tuple[CompletionClaim, ...] = ()
 
 
 def _rating_listener(deps: Deps, rating: Rating) -> Any:
@@ -273,10 +299,18 @@ class _Refused(Exception):
 def _close_clicked_card(
     deps: Deps, client: WebClient, body: dict[str, Any], closed: Closed | None, point: int
 ) -> None:
-    """After refusing a click on a closed card, redraw that card as closed."""
+    """After refusing a click on a closed card, redraw that card as closed; and settle a
+    completion message whose post was never confirmed (the click may be its retry)."""
+    if closed is None:
+        return
     clicked = _clicked_message(body)
-    if closed is not None and clicked is not None:
-        later(deps, "closing an old card", lambda: close_card(deps, client, closed, point, clicked))
+
+    def work() -> None:
+        if clicked is not None:
+            close_card(deps, client, closed, point, clicked)
+        settle_completions(deps, client, closed.assessment_id)
+
+    later(deps, "closing an old card", work)
 
 
 def _save(
@@ -291,7 +325,8 @@ def _save(
     source: Source = Source.CARD,
 ) -> Outcome | None:
     """Ask Slack who the person is first; then one short transaction: record, maybe complete,
-    reserve the next card. A slow users.info never holds the assessment's lock."""
+    reserve the next card. A slow users.info never holds the assessment's lock. The current
+    answers are read once, and the snapshots the thread needs are taken before it commits."""
     assessment_id, point = parsed
     team_id, user_id = body["team"]["id"], body["user"]["id"]
     now = deps.clock()
@@ -309,6 +344,7 @@ def _save(
         assert service is not None
         try:
             check_open(assessment, service, source=source, session=session)
+            answers = current_answers(assessment.id, session=session)
             if evidence is not None:
                 record_evidence(
                     assessment,
@@ -318,6 +354,7 @@ def _save(
                     user_id=user_id,
                     now=now,
                     session=session,
+                    answers=answers,
                 )
             elif rating is None:
                 skip_point(assessment, point, user_id=user_id, now=now, session=session)
@@ -330,25 +367,83 @@ def _save(
                     now=now,
                     session=session,
                     reason=reason,
+                    answers=answers,
                 )
         except ClosedAssessment as error:
             raise _Refused(closed_click_text(error.closed), error.closed) from None
         except FlowError as error:
             raise _Refused(str(error)) from None
         completed = complete_if_done(
-            assessment, service, now=now, tz=deps.settings.timezone, session=session
+            assessment,
+            service,
+            now=now,
+            tz=deps.settings.timezone,
+            session=session,
+            answers=answers,
         )
-        card = reserve_next_card(assessment, now=now, session=session)
-        return Outcome(assessment, service, point, card.id if card else None, completed)
+        cards = cards_of(assessment.id, session=session)
+        card = reserve_next_card(assessment, now=now, session=session, answers=answers, cards=cards)
+        seen, served = assessment_view(assessment), service_view(service)
+        claims = _claim_completions(deps, seen, served, session) if completed is not None else ()
+        return Outcome(
+            assessment=seen,
+            service=served,
+            point=point,
+            answers=answer_views(answers),
+            shown_at=newest_posted(cards, point),
+            came_back=sum(1 for c in cards if c.point_number == point) > 1,
+            next_card=card,
+            completed=completed,
+            completions=claims,
+        )
+
+
+def _claim_completions(
+    deps: Deps, assessment: AssessmentView, service: ServiceView, session: Session
+) -> tuple[CompletionClaim, ...]:
+    """Claim the completion messages in the completing transaction: committed before
+    anything is posted, so a retry or another replica knows they are owed and by whom."""
+    claims = []
+    for channel, thread_ts, broadcast in completion_destinations(assessment, service):
+        claim_id = claim_completion(
+            assessment_id=assessment.id,
+            channel_id=channel,
+            thread_ts=thread_ts,
+            broadcast=broadcast,
+            now=deps.clock(),
+            claimed_by=claimed_by(deps),
+            session=session,
+        )
+        if claim_id is not None:
+            claims.append(CompletionClaim(claim_id, channel, thread_ts, broadcast))
+    return tuple(claims)
 
 
 def _after_save(deps: Deps, client: WebClient, outcome: Outcome, clicked: Posted | None) -> None:
-    refresh_card(deps, client, outcome.assessment, outcome.service, outcome.point, also=clicked)
+    """Every message built once from the save's snapshots and one read of the history."""
+    points = {outcome.point}
     if outcome.next_card is not None:
-        post_card(deps, client, outcome.next_card)
-    refresh_parent(deps, client, outcome.assessment, outcome.service)
-    if outcome.completed is not None:
-        announce_completion(deps, client, outcome.assessment, outcome.service, outcome.completed)
+        points.add(outcome.next_card.point_number)
+    state = thread_state(
+        deps,
+        outcome.assessment,
+        outcome.service,
+        outcome.answers,
+        points=points,
+        completing=bool(outcome.completions),
+    )
+    update_card(
+        deps,
+        client,
+        state,
+        outcome.point,
+        came_back=outcome.came_back,
+        on=[outcome.shown_at, clicked],
+    )
+    if outcome.next_card is not None:
+        post_reserved(deps, client, state, outcome.next_card)
+    update_parent(client, state)
+    announce_completion(deps, client, state, outcome.completions)
 
 
 def _clicked_message(body: dict[str, Any]) -> Posted | None:
@@ -531,7 +626,8 @@ def _after_status_change(
         return
     _after_save(deps, client, outcome, None)
     with deps.sessions() as session:
-        blocks = status_blocks(deps, session, outcome.service, deps.clock())
+        service = service_by_id(outcome.service.id, team_id=body["team"]["id"], session=session)
+        blocks = status_blocks(deps, session, service, deps.clock()) if service else []
     respond(
         text=f"Status of {safe(outcome.service.name, 80)}", blocks=blocks, replace_original=True
     )
