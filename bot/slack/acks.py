@@ -22,8 +22,9 @@ from typing import Any, TypeVar
 from slack_bolt import Ack, App, BoltRequest, BoltResponse
 
 T = TypeVar("T")
-# Longer than Bolt's own wait for an ack (3 s), so Bolt's time-out is the one that applies.
-ACK_WAIT_SECONDS = 3.5
+# Bolt's own wait for an ack (a listener's `ack_timeout`, 3 s): an ack later than that is
+# given up on exactly as before, when Bolt's poll stops.
+ACK_WAIT_SECONDS = 3.0
 
 _waiting = threading.local()
 
