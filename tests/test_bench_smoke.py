@@ -43,6 +43,10 @@ def test_latency_benchmark_runs_both_apps_without_failures() -> None:
     assert 0 < data["answers_saved"] <= data["clicks_sent"]
     assert data["exit_codes"] == {"ours": 0, "bare": 0}
     assert set(data["single"]) == {bench_latency.OURS, bench_latency.BARE}
+    by_kind = data["cpu_by_kind"]
+    assert set(by_kind) == set(bench_latency.KINDS)
+    assert all(row["requests"] == bench_latency.QUICK.per_kind for row in by_kind.values())
+    assert all(row["errors"] == 0 and row["cpu_ms"] > 0 for row in by_kind.values())
 
 
 def test_nudges_are_all_delivered_once_through_the_rate_limit() -> None:

@@ -8,13 +8,14 @@ failed signature checks, and bodies hold what people typed.
 from __future__ import annotations
 
 import logging
-from concurrent.futures import Executor
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import Any
 
 from slack_bolt import App
 from slack_sdk import WebClient
 
 from bot.deps import Deps
+from bot.slack.acks import AckWaitingExecutor, signal_acks
 from bot.slack.listeners import (
     actions,
     assessment,
@@ -57,6 +58,8 @@ def build_app(
     logging.getLogger("slack_bolt").setLevel(logging.WARNING)
     bolt_logger = logging.getLogger("assessbot.bolt")
     bolt_logger.setLevel(logging.WARNING)  # Bolt's middleware loggers copy this level
+    # Bolt's own default pool when none is given (5 threads), wrapped so acks go back at once.
+    pool = listener_executor if listener_executor is not None else ThreadPoolExecutor(5)
     app = App(
         client=client,
         signing_secret=deps.settings.signing_secret,
@@ -65,8 +68,9 @@ def build_app(
         token_verification_enabled=True,
         process_before_response=False,
         logger=bolt_logger,
-        listener_executor=listener_executor,
+        listener_executor=AckWaitingExecutor(pool),
     )
+    signal_acks(app)
     router = router if router is not None else CommandRouter()
     for feature in FEATURES:
         feature.register(app, deps, router)

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from functools import cached_property
 from typing import Any
 
 from slack_sdk import WebClient
@@ -68,9 +69,15 @@ class SlackDirectory:
         cache: PeopleCache | None = None,
         quick: bool = False,
     ) -> None:
-        self._client = quick_client(client) if quick else client
+        self._given = client
+        self._quick = quick
         self._team_id = team_id
         self._cache = cache if cache is not None else PeopleCache(CACHE_SECONDS)
+
+    @cached_property
+    def _client(self) -> WebClient:
+        """Built on the first cache miss: most lookups are hits, and a WebClient costs."""
+        return quick_client(self._given) if self._quick else self._given
 
     def lookup(self, user_id: str) -> Person | None:
         hit, person = self._cache.get(self._team_id, user_id)
