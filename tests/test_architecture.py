@@ -183,7 +183,7 @@ ALLOWED_BOT_IMPORTS = {
     "standards": (),
 }
 ALLOWED_STORAGE_IMPORTS = {
-    "bot/blocks": ("storage.models", "storage.values", "storage.types"),
+    "bot/blocks": ("storage.models", "storage.values", "storage.views", "storage.types"),
 }
 
 
