@@ -10,7 +10,7 @@ and one row per service, whatever the size of the workspace.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,9 +51,8 @@ def _chosen(team_id: str, service_ids: Collection[int] | None) -> list[ColumnEle
     return [Service.team_id == team_id, Service.archived_at.is_(None)]
 
 
-def service_views(*, session: Session, team_id: str) -> list[ServiceView]:
-    """The workspace's live services by name, with their owners: two statements."""
-    where = _chosen(team_id, None)
+def owners_of(session: Session, where: Sequence[ColumnElement[bool]]) -> dict[int, tuple[str, ...]]:
+    """The owners of the services matching `where`, by service id, in one statement."""
     owners: defaultdict[int, list[str]] = defaultdict(list)
     for service_id, user_id in session.execute(
         select(ServiceOwner.service_id, ServiceOwner.user_id)
@@ -62,6 +61,13 @@ def service_views(*, session: Session, team_id: str) -> list[ServiceView]:
         .order_by(ServiceOwner.service_id, ServiceOwner.user_id)
     ):
         owners[service_id].append(user_id)
+    return {service_id: tuple(users) for service_id, users in owners.items()}
+
+
+def service_views(*, session: Session, team_id: str) -> list[ServiceView]:
+    """The workspace's live services by name, with their owners: two statements."""
+    where = _chosen(team_id, None)
+    owners = owners_of(session, where)
     rows = session.execute(
         select(
             Service.id,
@@ -109,7 +115,7 @@ def service_views(*, session: Session, team_id: str) -> list[ServiceView]:
                 phase=phase,
                 team_channel_id=channel_id,
                 next_due_on=next_due_on,
-                owner_ids=tuple(owners.get(service_id, ())),
+                owner_ids=owners.get(service_id, ()),
                 service_type=service_type or ServiceView.service_type,
                 description=description or "",
                 interval_months=interval_months,
