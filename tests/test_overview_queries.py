@@ -8,7 +8,14 @@ from datetime import UTC, date, datetime, timedelta
 
 from sqlalchemy.orm import Session, sessionmaker
 
-from bot.blocks.portfolio import HOME_LINES, LIST_LINES, build_home, build_list
+from bot.blocks.portfolio import (
+    HOME_LINES,
+    LIST_LINES,
+    SHORTEST_LINE,
+    build_home,
+    build_list,
+    service_line,
+)
 from bot.core.flow import tally
 from bot.core.overview import ServiceLine, service_lines
 from standards import load_catalogue
@@ -164,3 +171,20 @@ def test_home_from_the_first_lines_of_each_section_counts_every_service() -> Non
     texts = [str(block) for block in view["blocks"]]
     assert any("`/assess list` shows all 4000" in text for text in texts)
     assert len(view["blocks"]) <= 100
+
+
+def test_no_list_line_is_shorter_than_the_loaders_assume() -> None:
+    """`SHORTEST_LINE` bounds how many services `/assess list` and Home read at all."""
+    service = ServiceView(
+        id=1,
+        team_id="T1",
+        name="x",
+        standard_id="x",
+        phase="live",
+        team_channel_id="C1",
+        next_due_on=date(2026, 6, 1),
+        service_type="relational",
+    )
+    counts = RatingCounts(total=1, answered=0, met=0, partly_met=0, not_met=0, not_applicable=0)
+    for line in (ServiceLine(service, "x", None, None), ServiceLine(service, "x", None, counts)):
+        assert len(service_line(line, date(2026, 1, 1))) >= SHORTEST_LINE
