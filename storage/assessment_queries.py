@@ -8,21 +8,20 @@ the completion.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, aliased, lazyload, selectinload
+from sqlalchemy.orm import Session, aliased, selectinload
 
 from storage.claims import insert_once
 from storage.models import (
     Answer,
     Assessment,
+    AssessmentPoint,
     Card,
     CardStatus,
     ClaimStatus,
     CompletionPost,
-    Service,
 )
 from storage.values import AssessmentStatus
 
@@ -88,38 +87,14 @@ def current_answers(assessment_id: int, *, session: Session) -> dict[int, Answer
     return {answer.point_number: answer for answer in rows}
 
 
-def current_answers_for(
-    assessment_ids: Sequence[int], *, session: Session
-) -> dict[int, dict[int, Answer]]:
-    """Newest answers for many assessments in one query (lists and the Home tab)."""
-    result: dict[int, dict[int, Answer]] = {assessment_id: {} for assessment_id in assessment_ids}
-    if not assessment_ids:
-        return result
-    newest = (
-        select(func.max(Answer.id))
-        .where(Answer.assessment_id.in_(assessment_ids))
-        .group_by(Answer.assessment_id, Answer.point_number)
+def point_titles(assessment_id: int, *, session: Session) -> dict[int, str]:
+    """The assessment's snapshot of point titles by number, without loading the assessment."""
+    rows = session.execute(
+        select(AssessmentPoint.number, AssessmentPoint.title)
+        .where(AssessmentPoint.assessment_id == assessment_id)
+        .order_by(AssessmentPoint.number)
     )
-    for answer in session.scalars(select(Answer).where(Answer.id.in_(newest))):
-        result[answer.assessment_id][answer.point_number] = answer
-    return result
-
-
-def latest_assessments_for(
-    services: Sequence[Service], *, session: Session
-) -> dict[int, Assessment]:
-    """The latest assessment of each service, in one query."""
-    ids = [service.id for service in services]
-    if not ids:
-        return {}
-    newest = (
-        select(func.max(Assessment.id))
-        .where(Assessment.service_id.in_(ids))
-        .group_by(Assessment.service_id)
-    )
-    # Lists need the point count, not the snapshot: load it only if someone looks.
-    query = select(Assessment).where(Assessment.id.in_(newest)).options(lazyload(Assessment.points))
-    return {assessment.service_id: assessment for assessment in session.scalars(query)}
+    return {number: title for number, title in rows}
 
 
 def cards_of(assessment_id: int, *, session: Session) -> list[Card]:

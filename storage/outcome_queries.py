@@ -269,11 +269,17 @@ def measures_for_service(
     return found.get(service_id, [])
 
 
-def measures_in_workspace(*, session: Session, team_id: str) -> dict[int, list[MeasureView]]:
-    """Every live service's live measures (Home): filtered by workspace, not a list of ids."""
+def measures_in_workspace(
+    *, session: Session, team_id: str, service_ids: Collection[int] | None = None
+) -> dict[int, list[MeasureView]]:
+    """Every live service's live measures, or only these services' (Home shows measures on
+    at most 80 rows: at 5,000 services reading them all took seconds)."""
+    where = [Service.team_id == team_id, Service.archived_at.is_(None)]
+    if service_ids is not None:
+        where.append(Service.id.in_(set(service_ids)))
     return load_measures(
         session=session,
-        where=[Service.team_id == team_id, Service.archived_at.is_(None)],
+        where=where,
         last_periods=2,  # the latest reading and the one its trend is against
     )
 

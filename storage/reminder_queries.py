@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import ColumnElement, and_, delete, func, or_, select, update
-from sqlalchemy.orm import Session, selectinload, subqueryload
+from sqlalchemy.orm import Session, selectinload
 
 from storage.claims import insert_once
 from storage.models import Answer, Assessment, ClaimStatus, Nudge, Service, Snooze
+from storage.overview_queries import owners_of
 from storage.values import (
     UPCOMING_DAYS,
     AssessmentStatus,
@@ -93,14 +94,60 @@ def due_services(
 
 
 def _snapshots(session: Session, *where: ColumnElement[bool]) -> list[ServiceDue]:
-    services = session.scalars(
-        select(Service)
-        .where(*where)
-        .options(subqueryload(Service.owners))  # one query at any size
-        .order_by(Service.next_due_on, Service.name_key, Service.id)
-    ).all()
+    """Read as columns, not ORM rows with their owners: three statements at any size, and
+    no identity map to fill with thousands of services."""
+    owners = owners_of(session, where)
     work = _in_progress_by_service(session, where)
-    return [service_due(service, work.get(service.id)) for service in services]
+    rows = session.execute(
+        select(
+            Service.id,
+            Service.team_id,
+            Service.name,
+            Service.phase,
+            Service.team_channel_id,
+            Service.interval_months,
+            Service.last_assessed_on,
+            Service.next_due_on,
+            Service.due_reason,
+            Service.created_at,
+            Service.snoozed_until,
+            Service.archived_at,
+        )
+        .where(*where)
+        .order_by(Service.next_due_on, Service.name_key, Service.id)
+    )
+    return [
+        ServiceDue(
+            id=service_id,
+            team_id=team_id,
+            name=name,
+            phase=phase,
+            team_channel_id=channel_id,
+            interval_months=interval_months,
+            last_assessed_on=last_assessed_on,
+            next_due_on=next_due_on,
+            due_reason=due_reason,
+            created_at=created_at,
+            owner_ids=owners.get(service_id, ()),
+            snoozed_until=snoozed_until,
+            archived=archived_at is not None,
+            in_progress=work.get(service_id),
+        )
+        for (
+            service_id,
+            team_id,
+            name,
+            phase,
+            channel_id,
+            interval_months,
+            last_assessed_on,
+            next_due_on,
+            due_reason,
+            created_at,
+            snoozed_until,
+            archived_at,
+        ) in rows
+    ]
 
 
 def service_due(service: Service, in_progress: InProgress | None = None) -> ServiceDue:

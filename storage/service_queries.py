@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
-
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload, subqueryload
+from sqlalchemy.orm import Session, selectinload
 
 from storage.models import Assessment, Service
 
@@ -35,16 +33,6 @@ def service_by_name(name: str, *, team_id: str, session: Session) -> Service | N
         .where(Service.team_id == team_id, Service.name_key == name_key(name))
         .options(selectinload(Service.owners))
     ).one_or_none()
-
-
-def services_in_workspace(
-    *, team_id: str, session: Session, include_archived: bool = False
-) -> Sequence[Service]:
-    # subqueryload: one query for every owner however many services (selectin batches by 500)
-    query = select(Service).where(Service.team_id == team_id).options(subqueryload(Service.owners))
-    if not include_archived:
-        query = query.where(Service.archived_at.is_(None))
-    return session.scalars(query.order_by(Service.name_key)).all()
 
 
 def service_names(*, team_id: str, session: Session) -> list[str]:

@@ -21,7 +21,8 @@ from bot.core.services import NotFound
 from bot.slack.lookup import not_found_text
 from standards import load_catalogue
 from storage.models import Answer, Assessment, AssessmentPoint, Service, ServiceOwner
-from storage.view_rows import answer_view, service_view
+from storage.overview_queries import RatingCounts
+from storage.view_rows import answer_view, assessment_view, service_view
 from tests.fakeslack.blockkit import validate_blocks, validate_view
 from tests.harness import CHANNEL, OWNER, RunningApp
 
@@ -140,12 +141,13 @@ def test_every_view_of_user_text_is_within_slacks_limits(name: str, evidence: st
         answered_at=NOW,
     )
     result = tally(list(range(1, 16)), {1: answer})
-    line = ServiceLine(service, "LGDSS", assessment, result)
+    counts = RatingCounts(total=15, answered=1, met=1, partly_met=0, not_met=0, not_applicable=0)
+    line = ServiceLine(service_view(service), "LGDSS", assessment_view(assessment), counts)
     messages = [
         build_list([line] * 3, NOW.date()),
         build_status(
             line,
-            {1: answer},
+            {1: answer_view(answer)},
             {p.number: p.title for p in assessment.points},
             today=NOW.date(),
             now=NOW,

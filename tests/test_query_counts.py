@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Engine, event, insert, select
 from sqlalchemy.orm import Session
 
+from bot.blocks.portfolio import LIST_LINES
 from bot.core.action_summary import figures_for
 from bot.core.overview import service_lines
 from standards import load_catalogue
@@ -20,8 +21,8 @@ from storage.action_queries import action_counts
 from storage.db import session_factory
 from storage.export_queries import exportable_services
 from storage.models import Answer, Assessment, ImprovementAction, Service, ServiceOwner
+from storage.overview_queries import service_views
 from storage.reminder_queries import due_services
-from storage.service_queries import services_in_workspace
 from storage.summary_queries import load_portfolio
 from tests.click_costs import click_cost, prepare
 from tests.harness import RunningApp
@@ -129,9 +130,11 @@ def statements_for(engine: Engine, work: Callable[[Session], object]) -> int:
 
 
 def portfolio_view(session: Session) -> None:
-    services = services_in_workspace(team_id="T1", session=session)
-    lines = service_lines(services, catalogue=CATALOGUE, session=session)
+    """What `/assess list` and the Home tab read: the services, then the shown ones' progress."""
+    services = service_views(team_id="T1", session=session)
+    lines = service_lines(services[:LIST_LINES], catalogue=CATALOGUE, session=session)
     assert all(len(line.service.owner_ids) == 2 and line.tally for line in lines)
+    assert all(line.tally.answered == 1 and line.tally.met == 1 for line in lines if line.tally)
 
 
 def due_list(session: Session) -> None:

@@ -10,6 +10,7 @@ from bot.blocks import ids
 from bot.blocks.actions import counts_text
 from bot.blocks.kit import (
     MESSAGE_BLOCK_LIMIT,
+    SECTION_TEXT_LIMIT,
     VIEW_BLOCK_LIMIT,
     Block,
     context,
@@ -23,11 +24,10 @@ from bot.blocks.kit import (
 from bot.blocks.reminders import snooze_status_text
 from bot.blocks.report import download_report_block, portfolio_report_blocks
 from bot.blocks.words import day, mention, progress, rating_icon, rating_label, tally_line, when
-from bot.core.flow import Tally
 from bot.core.overview import ServiceLine
 from bot.core.text import escape, safe
-from storage.models import Answer, Service
 from storage.values import ActionCounts, ServiceType, SnoozeView
+from storage.views import AnswerView, ServiceView
 
 STATUS_MENU = (("Met", "met"), ("Partly met", "partly_met"), ("Not met", "not_met"))
 
@@ -43,8 +43,7 @@ def service_line(line: ServiceLine, today: date) -> str:
     )
 
 
-def _type(service: Service) -> str:
-    """A service not yet flushed has no type set; the column's default is what it will get."""
+def _type(service: ServiceView) -> str:
     return service.service_type or ServiceType.TRANSACTIONAL.value
 
 
@@ -56,22 +55,41 @@ def progress_and_due(line: ServiceLine, today: date) -> str:
     return f"{state} · {due_text}"
 
 
-def build_list(lines: list[ServiceLine], today: date) -> list[Block]:
+# No line `service_line` writes is shorter than this (a one-letter name and standard, "Live",
+# "Relational", the progress bar, "due Mon 1 Jan 2026" make 65 characters), so no more lines
+# than `most_lines` can fit in that many sections, and loaders need read no more services than
+# that (most of a 5,000-service workspace never shows). Were a line ever shorter, a message
+# would only show fewer lines than might fit, and say there are more: never a wrong one.
+SHORTEST_LINE = 60
+LIST_SECTIONS = MESSAGE_BLOCK_LIMIT - 2  # the header and the "more" note
+HOME_MORE_SECTIONS = 3  # after a section's own rows, the rest as packed lines
+
+
+def most_lines(sections: int) -> int:
+    return sections * ((SECTION_TEXT_LIMIT - 100) // (SHORTEST_LINE + 1))
+
+
+LIST_LINES = most_lines(LIST_SECTIONS)
+
+
+def build_list(lines: list[ServiceLine], today: date, *, total: int | None = None) -> list[Block]:
+    """The first of the workspace's `total` services (all when `total` is None)."""
+    total = len(lines) if total is None else total
     if not lines:
         return [section("No services yet. Register one with `/assess new`.")]
-    blocks: list[Block] = [header(f"Services ({len(lines)})")]
+    blocks: list[Block] = [header(f"Services ({total})")]
     body = pack_lines(service_line(line, today) for line in lines)
-    room = MESSAGE_BLOCK_LIMIT - 2
+    room = LIST_SECTIONS
     blocks.extend(body[:room])
-    if len(body) > room:
+    if len(body) > room or len(lines) < total:
         blocks.append(context("More services than fit here: see the Home tab or `/assess export`."))
     return blocks
 
 
 def build_status(
     line: ServiceLine,
-    answers: dict[int, Answer],
-    titles: dict[int, str],
+    answers: Mapping[int, AnswerView],
+    titles: Mapping[int, str],
     *,
     today: date,
     now: datetime,
@@ -113,7 +131,7 @@ def build_status(
     room = limit - len(blocks) - 3
     for number in sorted(titles)[:room]:
         blocks.append(_status_point(assessment.id, number, titles[number], answers.get(number)))
-    missing = _missing(line.tally, answers)
+    missing = _missing(assessment.point_numbers, answers)
     if missing:
         blocks.append(context(missing))
     blocks.append(download_report_block(service.id))
@@ -127,7 +145,7 @@ def publishing_text(publishable: bool) -> str:
     return "Published: no, it stays out of the public site (`/assess edit` to change)"
 
 
-def _status_point(assessment_id: int, number: int, title: str, answer: Answer | None) -> Block:
+def _status_point(assessment_id: int, number: int, title: str, answer: AnswerView | None) -> Block:
     if answer is None:
         detail = "_not answered_"
     else:
@@ -155,10 +173,11 @@ def _status_point(assessment_id: int, number: int, title: str, answer: Answer | 
     }
 
 
-def _missing(result: Tally, answers: dict[int, Answer]) -> str:
+def _missing(numbers: Sequence[int], answers: Mapping[int, AnswerView]) -> str:
     parts = []
-    if result.unanswered:
-        parts.append("Not answered: " + ", ".join(str(n) for n in result.unanswered))
+    unanswered = [number for number in numbers if number not in answers]
+    if unanswered:
+        parts.append("Not answered: " + ", ".join(str(n) for n in unanswered))
     no_evidence = [
         number
         for number, answer in sorted(answers.items())
@@ -170,6 +189,13 @@ def _missing(result: Tally, answers: dict[int, Answer]) -> str:
 
 
 HOME_SECTION_CAP = 40
+HOME_LINES = HOME_SECTION_CAP + most_lines(HOME_MORE_SECTIONS)  # the most a section can show
+
+
+def home_row_ids(mine: Sequence[ServiceLine], others: Sequence[ServiceLine]) -> set[int]:
+    """The services the Home tab gives a row of their own (with actions, review and outcome
+    measures); the rest only get a line each, so nothing else need be loaded for them."""
+    return {line.service.id for line in [*mine[:HOME_SECTION_CAP], *others[:HOME_SECTION_CAP]]}
 
 
 def build_home(
@@ -181,8 +207,12 @@ def build_home(
     outcomes: Mapping[int, Sequence[str]] | None = None,
     *,
     admin: bool = False,
+    totals: tuple[int, int] | None = None,
 ) -> dict[str, Any]:
+    """`mine` and `others` may be the first `HOME_LINES` of each: `totals` says how many
+    services each has in all (None: these are all)."""
     counts = action_counts or {}
+    mine_total, others_total = totals or (len(mine), len(others))
     blocks: list[Block] = [
         header("assessbot"),
         context(
@@ -193,6 +223,7 @@ def build_home(
     blocks.extend(
         _home_rows(
             mine,
+            mine_total,
             today,
             "You don't own any services yet. `/assess new` registers one.",
             counts,
@@ -203,7 +234,15 @@ def build_home(
     blocks.append(divider())
     blocks.append(header("Other services"))
     blocks.extend(
-        _home_rows(others, today, "No other services yet.", counts, reviewed, outcomes or {})
+        _home_rows(
+            others,
+            others_total,
+            today,
+            "No other services yet.",
+            counts,
+            reviewed,
+            outcomes or {},
+        )
     )
     if admin:
         blocks.extend(portfolio_report_blocks())
@@ -213,6 +252,7 @@ def build_home(
 
 def _home_rows(
     lines: list[ServiceLine],
+    total: int,
     today: date,
     empty: str,
     counts: Mapping[int, ActionCounts],
@@ -231,11 +271,11 @@ def _home_rows(
         )
         for line in lines[:HOME_SECTION_CAP]
     ]
-    if len(lines) > HOME_SECTION_CAP:
+    if total > HOME_SECTION_CAP:
         rest = pack_lines(service_line(line, today) for line in lines[HOME_SECTION_CAP:])
-        rows.extend(rest[:3])
-        if len(rest) > 3:
-            rows.append(context(f"…and more: `/assess list` shows all {len(lines)}."))
+        rows.extend(rest[:HOME_MORE_SECTIONS])
+        if len(rest) > HOME_MORE_SECTIONS or len(lines) < total:
+            rows.append(context(f"…and more: `/assess list` shows all {total}."))
     return rows
 
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Protocol
 
 from bot.blocks.kit import progress_bar
-from bot.core.flow import Tally
 from storage.values import Rating
 
 RATING_LABELS = {
@@ -56,7 +56,25 @@ def day(value: date) -> str:
     return f"{value:%a} {value.day} {value:%b %Y}"
 
 
-def tally_line(result: Tally) -> str:
+class Counted(Protocol):
+    """How an assessment's answers rate: a live `bot.core.flow.Tally`, or the counts a list
+    read from the database (`storage.overview_queries.RatingCounts`)."""
+
+    @property
+    def total(self) -> int: ...
+    @property
+    def answered(self) -> int: ...
+    @property
+    def met(self) -> int: ...
+    @property
+    def partly_met(self) -> int: ...
+    @property
+    def not_met(self) -> int: ...
+    @property
+    def not_applicable(self) -> int: ...
+
+
+def tally_line(result: Counted) -> str:
     """e.g. "9 of 15 answered · 6 met · 2 partly · 1 not met"."""
     parts = [f"{result.answered} of {result.total} answered"]
     for count, word in (
@@ -70,5 +88,5 @@ def tally_line(result: Tally) -> str:
     return " · ".join(parts)
 
 
-def progress(result: Tally) -> str:
+def progress(result: Counted) -> str:
     return f"{progress_bar(result.answered, result.total)} {result.answered}/{result.total}"

@@ -1,6 +1,10 @@
 """What lists, the Home tab and status show about services, loaded without N+1 queries.
 
-A council may have hundreds of services; three queries load any number of them.
+A council may have thousands of services. Their rows are read as plain snapshots
+(`storage.views`) in two statements, and the latest assessment of the ones a message can
+show in one more, with its ratings counted by the database: `/assess list` fits some two
+thousand lines in a message and the Home tab a couple of hundred, so counting the answers of
+every service of a large workspace would be work for nothing.
 """
 
 from __future__ import annotations
@@ -10,19 +14,18 @@ from dataclasses import dataclass
 
 from sqlalchemy.orm import Session
 
-from bot.core.flow import Tally, tally
 from standards import Catalogue
-from storage.assessment_queries import current_answers_for, latest_assessments_for
-from storage.models import Assessment, Service
+from storage.overview_queries import RatingCounts, latest_assessments
 from storage.values import AssessmentStatus
+from storage.views import AssessmentView, ServiceView
 
 
 @dataclass(frozen=True)
 class ServiceLine:
-    service: Service
+    service: ServiceView
     standard_short: str
-    latest: Assessment | None
-    tally: Tally | None
+    latest: AssessmentView | None
+    tally: RatingCounts | None
 
     @property
     def in_progress(self) -> bool:
@@ -30,18 +33,24 @@ class ServiceLine:
 
 
 def service_lines(
-    services: Sequence[Service], *, catalogue: Catalogue, session: Session
+    services: Sequence[ServiceView], *, catalogue: Catalogue, session: Session
 ) -> list[ServiceLine]:
-    latest = latest_assessments_for(services, session=session)
-    answers = current_answers_for([a.id for a in latest.values()], session=session)
+    """These services (of one workspace), in this order, each with its latest assessment's
+    progress: one statement."""
+    if not services:
+        return []
+    latest = latest_assessments(
+        session=session,
+        team_id=services[0].team_id,
+        service_ids=[service.id for service in services],
+    )
     lines = []
     for service in services:
-        assessment = latest.get(service.id)
-        result = None
-        if assessment is not None:
-            numbers = list(range(1, assessment.point_count + 1))
-            result = tally(numbers, answers.get(assessment.id, {}))
         standard = catalogue.get(service.standard_id)
         short = standard.short_title if standard is not None else service.standard_id
-        lines.append(ServiceLine(service, short, assessment, result))
+        found = latest.get(service.id)
+        if found is None:
+            lines.append(ServiceLine(service, short, None, None))
+        else:
+            lines.append(ServiceLine(service, short, found.assessment, found.counts))
     return lines

@@ -20,7 +20,7 @@ from bot.core.reviews import PointReview, grade_gap, point_reviews
 from storage.models import AssessmentPoint, ReviewInvitation, ReviewVerdict, Service
 from storage.review_queries import invitations_of_team, responses_of, verdicts_of
 from storage.view_rows import invitation_view
-from storage.views import InvitationView
+from storage.views import InvitationView, ServiceView
 
 MOST_CHALLENGED = 3
 
@@ -82,7 +82,10 @@ class ReviewPortfolio:
 
 
 def reviewed_service_ids(
-    services: Sequence[Service], reviews: Sequence[AssessmentReview], now: datetime, tz: ZoneInfo
+    services: Sequence[Service | ServiceView],
+    reviews: Sequence[AssessmentReview],
+    now: datetime,
+    tz: ZoneInfo,
 ) -> set[int]:
     """Services with a finished peer review within their reassessment interval."""
     today = now.astimezone(tz).date()

@@ -27,11 +27,13 @@ from bot.core.services import due_of
 from bot.deps import Deps
 from bot.slack.errors import SLACK_CALL_ERRORS, slack_error_code
 from storage.action_queries import action_counts
-from storage.assessment_queries import current_answers, previous_completed
+from storage.assessment_queries import current_answers, point_titles, previous_completed
 from storage.models import Service
 from storage.outcome_queries import measures_for_service
 from storage.reminder_queries import current_snooze
 from storage.service_queries import service_by_id
+from storage.view_rows import answer_views, service_view
+from storage.views import AnswerView
 
 logger = logging.getLogger(__name__)
 
@@ -39,11 +41,12 @@ logger = logging.getLogger(__name__)
 def status_blocks(
     deps: Deps, session: Session, service: Service, now: datetime, limit: int = 50
 ) -> list[Block]:
-    line = service_lines([service], catalogue=deps.catalogue, session=session)[0]
-    answers, titles = {}, {}
+    line = service_lines([service_view(service)], catalogue=deps.catalogue, session=session)[0]
+    answers: dict[int, AnswerView] = {}
+    titles: dict[int, str] = {}
     if line.latest is not None:
-        answers = current_answers(line.latest.id, session=session)
-        titles = {point.number: point.title for point in line.latest.points}
+        answers = answer_views(current_answers(line.latest.id, session=session))
+        titles = point_titles(line.latest.id, session=session)
     today = now.astimezone(deps.settings.timezone).date()
     snooze = current_snooze(session=session, service_id=service.id, now=now)
     why = due_sentence(due_of(service, deps.settings.timezone), service.phase)

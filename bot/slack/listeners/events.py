@@ -10,7 +10,7 @@ from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 
 from bot.blocks.outcomes import measure_lines
-from bot.blocks.portfolio import build_home
+from bot.blocks.portfolio import HOME_LINES, build_home, home_row_ids
 from bot.core.overview import service_lines
 from bot.core.review_overview import reviewed_service_ids, team_reviews
 from bot.deps import Deps
@@ -20,7 +20,7 @@ from bot.slack.router import CommandRouter
 from storage.action_queries import action_counts
 from storage.event_queries import first_delivery
 from storage.outcome_queries import measures_in_workspace
-from storage.service_queries import services_in_workspace
+from storage.overview_queries import service_views
 
 logger = logging.getLogger(__name__)
 
@@ -61,16 +61,36 @@ def register(app: App, deps: Deps, router: CommandRouter) -> None:
 def publish_home(deps: Deps, client: WebClient, *, team_id: str, user_id: str) -> None:
     today = deps.clock().astimezone(deps.settings.timezone).date()
     with deps.sessions() as session:
-        services = services_in_workspace(team_id=team_id, session=session)
-        lines = service_lines(services, catalogue=deps.catalogue, session=session)
-        counts = action_counts(session=session, team_id=team_id, today=today)  # actions (#14)
+        services = service_views(session=session, team_id=team_id)
+        yours = sorted(
+            (service for service in services if user_id in service.owner_ids),
+            key=lambda service: service.next_due_on,
+        )
+        rest = [service for service in services if user_id not in service.owner_ids]
+        # Only the first HOME_LINES of each section can show: only they are read further.
+        lines = service_lines(
+            [*yours[:HOME_LINES], *rest[:HOME_LINES]], catalogue=deps.catalogue, session=session
+        )
+        mine, others = lines[: min(len(yours), HOME_LINES)], lines[min(len(yours), HOME_LINES) :]
+        shown = home_row_ids(mine, others)  # only these rows show actions and measures
+        counts = action_counts(  # improvement actions (#14)
+            session=session, team_id=team_id, today=today, service_ids=shown
+        )
         reviews = team_reviews(team_id, session=session)  # peer review (#15)
-        measures = measures_in_workspace(session=session, team_id=team_id)  # outcomes (#13)
+        measures = measures_in_workspace(  # outcomes (#13)
+            session=session, team_id=team_id, service_ids=shown
+        )
     reviewed = reviewed_service_ids(services, reviews, deps.clock(), deps.settings.timezone)
     outcomes = {service_id: measure_lines(views) for service_id, views in measures.items()}
-    mine = [line for line in lines if user_id in line.service.owner_ids]
-    others = [line for line in lines if user_id not in line.service.owner_ids]
-    mine.sort(key=lambda line: line.service.next_due_on)
     admin = admin_here(deps, client, team_id, user_id)
-    view = build_home(mine, others, today, counts, frozenset(reviewed), outcomes, admin=admin)
+    view = build_home(
+        mine,
+        others,
+        today,
+        counts,
+        frozenset(reviewed),
+        outcomes,
+        admin=admin,
+        totals=(len(yours), len(rest)),
+    )
     client.views_publish(user_id=user_id, view=view)

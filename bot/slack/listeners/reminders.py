@@ -14,6 +14,7 @@ from slack_bolt import Ack, App, Respond
 from slack_sdk import WebClient
 
 from bot.blocks import reminder_ids
+from bot.blocks.kit import Block
 from bot.blocks.reminders import build_due_list, snoozed_text
 from bot.core.reminders import DUE_LIST_DAYS, snooze_until
 from bot.deps import Deps
@@ -46,15 +47,18 @@ def register(app: App, deps: Deps, router: CommandRouter) -> None:
 
 
 def _due(request: CommandRequest) -> None:
-    deps = request.deps
+    request.reply(*due_list(request.deps, request.team_id))
+
+
+def due_list(deps: Deps, team_id: str) -> tuple[str, list[Block]]:
+    """`/assess due`: the fallback text and blocks."""
     now = deps.clock()
     today = now.astimezone(deps.settings.timezone).date()
     with deps.sessions() as session:
         services = due_services(
-            session=session, team_id=request.team_id, today=today, within_days=DUE_LIST_DAYS
+            session=session, team_id=team_id, today=today, within_days=DUE_LIST_DAYS
         )
-    text, blocks = build_due_list(services, today=today, now=now, within_days=DUE_LIST_DAYS)
-    request.reply(text, blocks)
+    return build_due_list(services, today=today, now=now, within_days=DUE_LIST_DAYS)
 
 
 def _snooze(

@@ -12,8 +12,8 @@ from slack_sdk.errors import SlackApiError
 
 from bot.blocks import ids
 from bot.blocks.forms import PUBLISHABLE, build_service_modal
-from bot.blocks.kit import button, confirm_dialog, section
-from bot.blocks.portfolio import build_list
+from bot.blocks.kit import Block, button, confirm_dialog, section
+from bot.blocks.portfolio import LIST_LINES, build_list
 from bot.blocks.words import day, mention
 from bot.core.commands import join_name
 from bot.core.overview import service_lines
@@ -38,7 +38,8 @@ from bot.slack.errors import (
 )
 from bot.slack.lookup import manages, refusal_text, service_to_manage
 from bot.slack.router import CommandRequest, CommandRouter
-from storage.service_queries import service_by_id, services_in_workspace
+from storage.overview_queries import service_views
+from storage.service_queries import service_by_id
 from storage.view_rows import service_view
 
 logger = logging.getLogger(__name__)
@@ -163,12 +164,16 @@ def _confirm_archive(deps: Deps, body: dict[str, Any], respond: Respond, client:
 
 
 def _list(request: CommandRequest) -> None:
-    deps = request.deps
+    request.reply(*service_list(request.deps, request.team_id))
+
+
+def service_list(deps: Deps, team_id: str) -> tuple[str, list[Block]]:
+    """`/assess list`: every live service counted, the first that fit in a message shown."""
     today = deps.clock().astimezone(deps.settings.timezone).date()
     with deps.sessions() as session:
-        services = services_in_workspace(team_id=request.team_id, session=session)
-        lines = service_lines(services, catalogue=deps.catalogue, session=session)
-    request.reply(f"{len(lines)} services", build_list(lines, today))
+        services = service_views(session=session, team_id=team_id)
+        lines = service_lines(services[:LIST_LINES], catalogue=deps.catalogue, session=session)
+    return f"{len(services)} services", build_list(lines, today, total=len(services))
 
 
 def form_from_view(view: dict[str, Any]) -> ServiceForm:
