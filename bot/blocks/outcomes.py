@@ -12,6 +12,7 @@ from datetime import date
 from typing import Any
 
 from bot.blocks import outcome_ids as oid
+from bot.blocks.inputs import input_block, text_input
 from bot.blocks.kit import (
     MESSAGE_BLOCK_LIMIT,
     OPTION_TEXT_LIMIT,
@@ -120,31 +121,9 @@ def _overflow(measure_id: int) -> dict[str, Any]:
 # --- the measure modal ---------------------------------------------------------------------
 
 
-def _input(
-    block_id: str, label: str, element: dict[str, Any], *, optional: bool, hint: str = ""
-) -> Block:
-    block: Block = {
-        "type": "input",
-        "block_id": block_id,
-        "label": plain(label, 2000),
-        "element": element,
-        "optional": optional,
-    }
-    if hint:
-        block["hint"] = plain(hint, 2000)
-    return block
-
-
 def _text(initial: str = "", *, multiline: bool = False, max_length: int = 3000) -> dict[str, Any]:
-    element: dict[str, Any] = {
-        "type": "plain_text_input",
-        "action_id": "value",
-        "multiline": multiline,
-        "max_length": max_length,
-    }
-    if initial:
-        element["initial_value"] = initial[:max_length]
-    return element
+    """The measure modal's text fields always carry a limit (Slack's own is 3,000)."""
+    return text_input(initial, multiline=multiline, max_length=max_length)
 
 
 def template_options(library: MeasureLibrary, service_type: str) -> list[dict[str, Any]]:
@@ -181,7 +160,7 @@ def build_measure_modal(
     blocks: list[Block] = []
     if not editing:
         blocks.append(
-            _input(
+            input_block(
                 "template",
                 "Template",
                 {
@@ -195,20 +174,20 @@ def build_measure_modal(
             )
         )
     blocks += [
-        _input(
+        input_block(
             "name",
             "Name",
             _text(measure.name if measure else "", max_length=NAME_LIMIT),
             optional=not editing,
             hint="" if editing else "Leave empty to use the template's name.",
         ),
-        _input(
+        input_block(
             "counts",
             "What it counts",
             _text(measure.counts if measure else "", multiline=True),
             optional=True,
         ),
-        _input(
+        input_block(
             "unit",
             "Unit",
             static_select(
@@ -218,7 +197,7 @@ def build_measure_modal(
             ),
             optional=not editing,
         ),
-        _input(
+        input_block(
             "better_when",
             "Better when",
             static_select(
@@ -228,14 +207,14 @@ def build_measure_modal(
             ),
             optional=not editing,
         ),
-        _input(
+        input_block(
             "target",
             "Target",
             _text(_target_text(measure), max_length=40),
             optional=True,
             hint="In the measure's unit, e.g. 80 for 80%. Leave empty for no target.",
         ),
-        _input(
+        input_block(
             "frequency",
             "Reading due",
             static_select(
@@ -245,7 +224,7 @@ def build_measure_modal(
             ),
             optional=not editing,
         ),
-        _input(
+        input_block(
             "source",
             "Where the figure comes from",
             _text(measure.source if measure else "", multiline=True),
@@ -269,7 +248,7 @@ def build_measure_modal(
         if initial:
             element["initial_options"] = initial
         blocks.append(
-            _input(
+            input_block(
                 "points",
                 f"Standard points ({standard.short_title})",
                 element,
@@ -321,7 +300,7 @@ def build_record_modal(
         period_options.append(option(label, month.start.isoformat()))
     blocks: list[Block] = [
         section(f"Readings for *{safe(service_name, 80)}*. Leave a measure empty to skip it."),
-        _input(
+        input_block(
             oid.PERIOD_BLOCK,
             "Period",
             static_select(period_options, months[0].start.isoformat(), "Choose a period"),
@@ -336,7 +315,7 @@ def build_record_modal(
         if latest is not None:
             hint = f"Latest: {measure_line(measure)}"
         blocks.append(
-            _input(
+            input_block(
                 oid.reading_block(measure.id),
                 truncate(f"{measure.name} ({unit}, {measure.frequency})", 2000),
                 _text(max_length=40),
@@ -345,8 +324,8 @@ def build_record_modal(
             )
         )
     blocks += [
-        _input(oid.NOTE_BLOCK, "Note", _text(multiline=True), optional=True),
-        _input(
+        input_block(oid.NOTE_BLOCK, "Note", _text(multiline=True), optional=True),
+        input_block(
             oid.CONFIRM_BLOCK,
             "Corrections",
             {
