@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from decimal import Decimal
 
-from sqlalchemy import ColumnElement, Select, String, func, select, type_coerce
+from sqlalchemy import ColumnElement, Select, String, and_, func, select, type_coerce
 from sqlalchemy.orm import Session, aliased
 
 from storage.models import ClaimStatus, Measure, MeasurePoint, Reading, Service, SummaryPost
@@ -199,42 +199,64 @@ def _readings(
 
     The winner is the reading with no newer one for its period: an anti-join on the
     (measure, period, id) index, where "id in (max per period)" made PostgreSQL hash and
-    re-fetch every reading, then rank the periods only of those.
+    re-fetch every reading. With `last_periods`, each measure's cut-off (its n-th newest
+    period) is looked up first, once per measure, so only the readings after it are read:
+    ranking every reading to keep two per measure was most of the summary's outcomes load.
+    The cut-offs are MATERIALIZED so SQLite cannot fold them into a lookup per reading.
     """
     newer = aliased(Reading)
-    # Dates and instants come back raw (ISO text on SQLite, date and datetime objects on
-    # PostgreSQL) rather than through SQLAlchemy's per-value processing, which was half of the
-    # time to read 30,000 readings; periods repeat, so each distinct one is built once.
-    winners = select(
-        Reading.id.label("id"),
-        Reading.measure_id.label("measure_id"),
-        type_coerce(Reading.period_start, String).label("start"),
-        type_coerce(Reading.period_end, String).label("end"),
-        Reading.value.label("value"),
-        Reading.note.label("note"),
-        Reading.recorded_by.label("recorded_by"),
-        type_coerce(Reading.recorded_at, String).label("recorded_at"),
-        func.row_number()
-        .over(partition_by=Reading.measure_id, order_by=Reading.period_start.desc())
-        .label("rank"),
+    statement = select(
+        Reading.id,
+        Reading.measure_id,
+        # Dates and instants come back raw (ISO text on SQLite, date and datetime objects on
+        # PostgreSQL) rather than through SQLAlchemy's per-value processing, which was half
+        # of the time to read 30,000 readings; periods repeat, so each is built once.
+        type_coerce(Reading.period_start, String),
+        type_coerce(Reading.period_end, String),
+        Reading.value,
+        Reading.note,
+        Reading.recorded_by,
+        type_coerce(Reading.recorded_at, String),
     ).where(
-        Reading.measure_id.in_(measure_ids),
         ~select(newer.id)
         .where(
             newer.measure_id == Reading.measure_id,
             newer.period_start == Reading.period_start,
             newer.id > Reading.id,
         )
-        .exists(),
+        .exists()
     )
-    ranked = winners.subquery()
-    statement = select(*[column for column in ranked.c if column.name != "rank"])
-    if last_periods is not None:
-        statement = statement.where(ranked.c.rank <= last_periods)
+    if last_periods is None:
+        statement = statement.where(Reading.measure_id.in_(measure_ids))
+    else:
+        older = aliased(Reading)
+        nth_newest = (
+            select(older.period_start)
+            .where(older.measure_id == Measure.id)
+            .distinct()
+            .order_by(older.period_start.desc())
+            .limit(1)
+            .offset(last_periods - 1)
+            .scalar_subquery()
+        )
+        cutoffs = (
+            select(
+                Measure.id.label("measure_id"), func.coalesce(nth_newest, date.min).label("start")
+            )
+            .where(Measure.id.in_(measure_ids))
+            .cte("cutoffs")
+            .prefix_with("MATERIALIZED")
+        )
+        statement = statement.select_from(cutoffs).join(
+            Reading,
+            and_(
+                Reading.measure_id == cutoffs.c.measure_id, Reading.period_start >= cutoffs.c.start
+            ),
+        )
     periods: dict[tuple[object, object], Period] = {}
     readings: dict[int, list[ReadingView]] = {}
     for rid, measure_id, start, end, value, note, by, at in session.execute(
-        statement.order_by(ranked.c.measure_id, ranked.c.start)
+        statement.order_by(Reading.measure_id, Reading.period_start)
     ):
         period = periods.get((start, end))
         if period is None:
