@@ -59,7 +59,7 @@ NOW = datetime(2026, 3, 3, 10, 0, tzinfo=UTC)  # a Tuesday morning in London, no
 TEAM = "T1"
 VIEWER = "UP00000"  # owns a few services, so the Home tab has "yours" and "the rest"
 LEADERSHIP = "CLEAD"
-SUMMARY_TARGET_SECONDS = 2.0
+SUMMARY_TARGET_SECONDS = 1.0  # issue #17: a leader waits no longer than a second
 VIEW_TARGET_SECONDS = 0.3  # what a person waits for: the Home tab, /assess list, /assess due (#17)
 VIEWS = ("home", "list", "due")
 OPERATIONS = ("summary", "outcomes_load", *VIEWS, "status", "reminders")
@@ -316,12 +316,15 @@ def _describe(
             )
             if not ok:
                 load = by_size[largest]["summary_load"]["seconds"]
+                outcomes = by_size[largest]["outcomes_load"]["seconds"]
                 result.missed.append(
                     f"{backend} summary of {largest:,} services took {seconds:.2f} s "
-                    f"(target < {SUMMARY_TARGET_SECONDS:.0f} s): loading it "
-                    f"(`load_portfolio`, measured alone) {load:.2f} s, computing it about "
-                    f"{max(0.0, seconds - load):.2f} s. Where one run's time went (own time "
-                    f"per function, cProfile): {by_size[largest]['summary'].get('profile', '?')}."
+                    f"(target < {SUMMARY_TARGET_SECONDS:.0f} s): loading the portfolio "
+                    f"(`load_portfolio`, measured alone) {load:.2f} s, its outcomes "
+                    f"(`load_portfolio_outcomes`, alone) {outcomes:.2f} s, the rest (actions, "
+                    f"reviews, computing) about {max(0.0, seconds - load - outcomes):.2f} s. "
+                    f"Where one run's time went (own time per function, cProfile): "
+                    f"{by_size[largest]['summary'].get('profile', '?')}."
                 )
         if largest >= LARGE:
             _view_targets(result, backend, by_size[largest], largest, repeats)

@@ -9,11 +9,13 @@ snooze policy, the summary) stay in `bot.core`.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from enum import StrEnum
+from functools import cached_property
 from typing import TYPE_CHECKING, NamedTuple
 
 if TYPE_CHECKING:
@@ -141,6 +143,23 @@ class LatestAssessment:
     def rating(self, number: int) -> str:
         answer = self.answers.get(number)
         return UNANSWERED if answer is None else answer.rating
+
+    @cached_property
+    def ratings(self) -> tuple[str, ...]:
+        """Each snapshot point's rating (UNANSWERED if none), in `points` order.
+
+        Worked out once: the summary reads every point of every service several times (counts,
+        weak points, grid, actions), and at 5,000 services the lookups were a fifth of it."""
+        answers = self.answers
+        return tuple(
+            UNANSWERED if (answer := answers.get(number)) is None else answer.rating
+            for number, _ in self.points
+        )
+
+    @cached_property
+    def counts(self) -> Mapping[str, int]:
+        """How many snapshot points have each rating (UNANSWERED included); absent means 0."""
+        return Counter(self.ratings)
 
     @property
     def last_activity(self) -> datetime:

@@ -105,11 +105,12 @@ def build_action_figures(
     weak_total = covered_total = 0
     for record in records:
         weak = covered_here = 0
-        if record.latest is not None:
-            for number, _title in record.latest.points:
-                if record.latest.rating(number) in WEAK_RATINGS:
+        latest = record.latest
+        if latest is not None:
+            for (number, _title), rating in zip(latest.points, latest.ratings, strict=True):
+                if rating in WEAK_RATINGS:
                     weak += 1
-                    covered_here += (record.latest.id, number) in load.covered
+                    covered_here += (latest.id, number) in load.covered
         weak_total += weak
         covered_total += covered_here
         stats = counted.get(record.id)

@@ -115,18 +115,19 @@ def review_portfolio(
     service_ids: Sequence[int] | None = None,
 ) -> ReviewPortfolio:
     """Peer review across the workspace's services (or the summary's counted ones)."""
-    query = (
-        select(Service)
-        .where(Service.team_id == team_id, Service.archived_at.is_(None))
-        .options(lazyload(Service.owners))  # owners aren't needed: one statement at any size
+    counted = set(
+        session.scalars(
+            select(Service.id).where(Service.team_id == team_id, Service.archived_at.is_(None))
+        )
     )
-    services = [
-        s for s in session.scalars(query) if service_ids is None or s.id in set(service_ids)
-    ]
-    counted = {service.id for service in services}
+    if service_ids is not None:
+        counted.intersection_update(service_ids)
     reviews = [
         r for r in team_reviews(team_id, session=session) if r.invitation.service_id in counted
     ]
+    # Only reviewed services need their interval: building all 5,000 rows as objects was a
+    # tenth of the summary. No statement at all when nothing has been reviewed.
+    services = _reviewed_services(team_id, {r.invitation.service_id for r in reviews}, session)
     titles = _titles([r.invitation.assessment_id for r in reviews], session)
     challenged: Counter[int] = Counter()
     gaps: list[int] = []
@@ -149,13 +150,25 @@ def review_portfolio(
         ]
     )
     return ReviewPortfolio(
-        services=len(services),
+        services=len(counted),
         reviewed_within_interval=len(reviewed_service_ids(services, reviews, now, tz)),
         open_challenges=open_count,
         most_challenged=most,
         average_gap=round(sum(gaps) / len(gaps), 2) if gaps else None,
         compared=len(gaps),
     )
+
+
+def _reviewed_services(team_id: str, ids: set[int], session: Session) -> list[Service]:
+    if not ids:
+        return []
+    reviewed = select(ReviewInvitation.service_id).where(ReviewInvitation.team_id == team_id)
+    query = (
+        select(Service)
+        .where(Service.team_id == team_id, Service.id.in_(reviewed))
+        .options(lazyload(Service.owners))  # owners aren't needed: one statement at any size
+    )
+    return [service for service in session.scalars(query) if service.id in ids]
 
 
 def _gap(verdict: ReviewVerdict) -> int | None:

@@ -262,6 +262,7 @@ def build_summary(
     lines = sorted((_line(record, today, labels) for record in records), key=_worst_first)
     order = {line.service_id: index for index, line in enumerate(lines)}
     records.sort(key=lambda record: order[record.id])
+    standards = _standards(records)
     return Summary(
         team_id=team_id,
         generated_at=now,
@@ -270,24 +271,23 @@ def build_summary(
         figures=_figures(records, today),
         previous=previous,
         attention=_attention(records, today, now),
-        weakest=_weakest(records),
+        weakest=_weakest(standards),
         gaps=_gaps(records),
         lines=tuple(lines),
-        grids=_grids(records),
+        grids=_grids(records, standards),
     )
 
 
-def _counts(latest: LatestAssessment) -> Counter[str]:
-    return Counter(latest.rating(number) for number, _ in latest.points)
+NO_COUNTS: Mapping[str, int] = {}
 
 
 def _figures(records: Sequence[ServiceRecord], today: date) -> Figures:
     met = applicable = 0
     for record in records:
         if record.latest is not None:
-            counts = _counts(record.latest)
-            met += counts[MET]
-            applicable += len(record.latest.points) - counts[NOT_APPLICABLE]
+            counts = record.latest.counts
+            met += counts.get(MET, 0)
+            applicable += len(record.latest.points) - counts.get(NOT_APPLICABLE, 0)
     return Figures(
         services=len(records),
         fully_assessed=sum(
@@ -305,7 +305,7 @@ def _figures(records: Sequence[ServiceRecord], today: date) -> Figures:
 
 def _line(record: ServiceRecord, today: date, labels: Mapping[str, str]) -> ServiceLine:
     latest = record.latest
-    counts = _counts(latest) if latest is not None else Counter[str]()
+    counts = latest.counts if latest is not None else NO_COUNTS
     if latest is not None:
         standard = labels.get(latest.standard_id) or latest.standard_title
     else:
@@ -317,11 +317,11 @@ def _line(record: ServiceRecord, today: date, labels: Mapping[str, str]) -> Serv
         standard=standard,
         status=NEVER_ASSESSED if latest is None else latest.status,
         points=0 if latest is None else len(latest.points),
-        met=counts[MET],
-        partly_met=counts[PARTLY_MET],
-        not_met=counts[NOT_MET],
-        not_applicable=counts[NOT_APPLICABLE],
-        unanswered=counts[UNANSWERED],
+        met=counts.get(MET, 0),
+        partly_met=counts.get(PARTLY_MET, 0),
+        not_met=counts.get(NOT_MET, 0),
+        not_applicable=counts.get(NOT_APPLICABLE, 0),
+        unanswered=counts.get(UNANSWERED, 0),
         next_due_on=record.next_due_on,
         days_overdue=max(0, (today - record.next_due_on).days),
     )
@@ -370,7 +370,7 @@ def _attention(
                     idle_days=idle // timedelta(days=1),
                 )
             )
-        count = _counts(latest)[NOT_MET]
+        count = latest.counts.get(NOT_MET, 0)
         if count:
             not_met.append(
                 AttentionItem(AttentionKind.NOT_MET, record.id, record.name, not_met=count)
@@ -383,11 +383,12 @@ def _attention(
     return (*flagged, *overdue, *stalled, *never, *not_met)
 
 
-def _by_standard(records: Sequence[ServiceRecord]) -> dict[str, list[LatestAssessment]]:
-    grouped: dict[str, list[LatestAssessment]] = {}
+def _by_standard(records: Sequence[ServiceRecord]) -> dict[str, list[ServiceRecord]]:
+    """The assessed records of each standard, in the order given."""
+    grouped: dict[str, list[ServiceRecord]] = {}
     for record in records:
         if record.latest is not None:
-            grouped.setdefault(record.latest.standard_id, []).append(record.latest)
+            grouped.setdefault(record.latest.standard_id, []).append(record)
     return grouped
 
 
@@ -395,25 +396,51 @@ def _titles(assessments: Sequence[LatestAssessment]) -> tuple[str, dict[int, str
     """The standard's and points' titles from the newest snapshot that has each point."""
     newest_first = sorted(assessments, key=lambda latest: -latest.id)
     titles: dict[int, str] = {}
+    seen: set[int] = set()  # snapshots shared by many assessments are read once
     for latest in newest_first:
+        if id(latest.points) in seen:
+            continue
+        seen.add(id(latest.points))
         for number, title in latest.points:
             titles.setdefault(number, title)
     return newest_first[0].standard_title, titles
 
 
-def _weakest(records: Sequence[ServiceRecord]) -> tuple[StandardWeakness, ...]:
+@dataclass(frozen=True)
+class _Standard:
+    """One standard in use: its assessed records (in the order given) and current titles."""
+
+    standard_id: str
+    records: tuple[ServiceRecord, ...]
+    title: str
+    titles: dict[int, str]
+
+    @property
+    def assessments(self) -> list[LatestAssessment]:
+        return [record.latest for record in self.records if record.latest is not None]
+
+
+def _standards(records: Sequence[ServiceRecord]) -> list[_Standard]:
+    result = []
+    for standard_id, group in _by_standard(records).items():
+        title, titles = _titles([record.latest for record in group if record.latest])
+        result.append(_Standard(standard_id, tuple(group), title, titles))
+    return result
+
+
+def _weakest(standards: Sequence[_Standard]) -> tuple[StandardWeakness, ...]:
     result: list[StandardWeakness] = []
-    for standard_id, assessments in _by_standard(records).items():
-        title, titles = _titles(assessments)
+    for standard in standards:
+        assessments = standard.assessments
         not_met: Counter[int] = Counter()
         partly: Counter[int] = Counter()
         for latest in assessments:
-            for number, _ in latest.points:
-                rating = latest.rating(number)
+            for (number, _), rating in zip(latest.points, latest.ratings, strict=True):
                 if rating == NOT_MET:
                     not_met[number] += 1
                 elif rating == PARTLY_MET:
                     partly[number] += 1
+        titles = standard.titles
         points = [
             WeakPoint(number, titles[number], not_met[number], partly[number], len(assessments))
             for number in sorted(titles)
@@ -422,7 +449,10 @@ def _weakest(records: Sequence[ServiceRecord]) -> tuple[StandardWeakness, ...]:
         points.sort(key=lambda point: (-point.weak, -point.not_met, point.number))
         result.append(
             StandardWeakness(
-                standard_id, title, len(assessments), tuple(points[:WEAKEST_PER_STANDARD])
+                standard.standard_id,
+                standard.title,
+                len(assessments),
+                tuple(points[:WEAKEST_PER_STANDARD]),
             )
         )
     result.sort(key=lambda weakness: (-weakness.assessed, weakness.title.casefold()))
@@ -437,10 +467,8 @@ def _gaps(records: Sequence[ServiceRecord]) -> tuple[EvidenceGap, ...]:
             continue
         numbers = tuple(
             number
-            for number, _ in latest.points
-            if (answer := latest.answers.get(number)) is not None
-            and answer.rating == MET
-            and not answer.has_evidence
+            for (number, _), rating in zip(latest.points, latest.ratings, strict=True)
+            if rating == MET and not latest.answers[number].has_evidence
         )
         if numbers:
             gaps.append(EvidenceGap(record.id, record.name, numbers))
@@ -448,23 +476,33 @@ def _gaps(records: Sequence[ServiceRecord]) -> tuple[EvidenceGap, ...]:
     return tuple(gaps)
 
 
-def _grids(records: Sequence[ServiceRecord]) -> tuple[HeatGrid, ...]:
+def _grids(
+    records: Sequence[ServiceRecord], standards: Sequence[_Standard]
+) -> tuple[HeatGrid, ...]:
     """One grid per standard in use; rows in the same worst-first order as the lines."""
-    grouped = _by_standard(records)
     never = Counter(record.standard_id for record in records if record.latest is None)
     grids: list[HeatGrid] = []
-    for standard_id, assessments in grouped.items():
-        title, titles = _titles(assessments)
-        columns = tuple(sorted(titles))
+    for standard in standards:
+        columns = tuple(sorted(standard.titles))
         rows: list[HeatRow] = []
-        for record in records:
+        for record in standard.records:
             latest = record.latest
-            if latest is None or latest.standard_id != standard_id:
-                continue
-            snapshot = {number for number, _ in latest.points}
-            cells = tuple(latest.rating(n) if n in snapshot else None for n in columns)
+            assert latest is not None  # _by_standard keeps assessed records only
+            if tuple(number for number, _ in latest.points) == columns:
+                cells: tuple[str | None, ...] = latest.ratings
+            else:  # an older snapshot: None where a column is not among its points
+                rated = dict(zip((n for n, _ in latest.points), latest.ratings, strict=True))
+                cells = tuple(rated.get(number) for number in columns)
             rows.append(HeatRow(record.id, record.name, cells))
-        grids.append(HeatGrid(standard_id, title, columns, tuple(rows), never[standard_id]))
+        grids.append(
+            HeatGrid(
+                standard.standard_id,
+                standard.title,
+                columns,
+                tuple(rows),
+                never[standard.standard_id],
+            )
+        )
     grids.sort(key=lambda grid: (-len(grid.rows), grid.title.casefold()))
     return tuple(grids)
 
