@@ -20,8 +20,11 @@ ones that keep a Slack bot honest under faults, where Slack gives up on a reques
 
 from __future__ import annotations
 
+import fcntl
+import os
 import sqlite3
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -70,7 +73,7 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
             **({} if in_memory else POOL),
             **kwargs,
         )
-        SqliteWriters(engine)
+        SqliteWriters(engine, None if in_memory else make_url(url).database)
         return engine
     connect_args = kwargs.pop("connect_args", {})
     connect_args.setdefault("connect_timeout", POSTGRES_CONNECT_TIMEOUT_SECONDS)
@@ -119,15 +122,18 @@ class SqliteWriters:
     writer wakes the moment it ends. Reading transactions take neither: `BEGIN` (deferred)
     reads a WAL snapshot while a writer works.
 
-    A thread that already holds the lock and opens a second writing session would wait for
-    itself; it gets an error at once instead of a hang. A second *reading* session is fine.
+    Other processes on the same file (gunicorn workers) queue on `ProcessWriterLock`, within
+    the same 2.5 s. A thread that already holds the lock and opens a second writing session
+    would wait for itself; it gets an error at once instead of a hang. A second *reading*
+    session is fine.
     """
 
     HOLDER = "assessbot_holds_write_lock"
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, database: str | None = None) -> None:
         self._lock = threading.Lock()
         self._owner: int | None = None
+        self._across = ProcessWriterLock(database) if database else None
         event.listen(engine, "connect", self._on_connect)
         event.listen(engine, "begin", self._on_begin)
         event.listen(engine, "commit", self._on_end)
@@ -154,13 +160,15 @@ class SqliteWriters:
                 "a second writing transaction on a thread that holds SQLite's write lock "
                 "would wait for itself: finish the first one before opening another"
             )
+        started = time.monotonic()
         if not self._lock.acquire(timeout=SQLITE_WRITER_WAIT_SECONDS):
-            raise OperationalError(
-                "BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked")
-            )
+            raise _locked()
         self._owner = threading.get_ident()
         connection.info[self.HOLDER] = True
         try:
+            left = SQLITE_WRITER_WAIT_SECONDS - (time.monotonic() - started)
+            if self._across is not None and not self._across.acquire(left):
+                raise _locked()
             connection.exec_driver_sql("BEGIN IMMEDIATE")
         except BaseException:
             self._release(connection.info)
@@ -171,6 +179,8 @@ class SqliteWriters:
 
     def _release(self, info: dict[str, Any]) -> None:
         if info.pop(self.HOLDER, False):
+            if self._across is not None:
+                self._across.release()
             self._owner = None
             self._lock.release()
 
@@ -222,3 +232,49 @@ def database_answers(engine: Engine) -> bool:
     except Exception:  # any driver error means "not healthy"
         return False
     return True
+
+
+def _locked() -> OperationalError:
+    """What SQLite itself raises when its lock stays taken: callers already answer it."""
+    return OperationalError("BEGIN IMMEDIATE", None, sqlite3.OperationalError("database is locked"))
+
+
+class ProcessWriterLock:
+    """The write lock shared by every process on one SQLite file (gunicorn workers, the CLI).
+
+    Between processes SQLite's own busy handler is all there is, and it sleeps 25-100 ms at a
+    time once a wait has lasted a few tries: with two workers taking clicks, a few of them
+    waited past Slack's 3 s. An exclusive `flock` on a file beside the database, asked for every
+    millisecond, hands the lock over within about a millisecond of its release. Each process
+    opens the file itself (a descriptor inherited across fork would share one lock), and only
+    a thread holding the in-process lock asks, so at most one waiter per process polls.
+    """
+
+    POLL_SECONDS = 0.001
+
+    def __init__(self, database: str) -> None:
+        self._path = f"{database}-writer.lock"
+        self._fd: int | None = None
+        self._pid = 0
+
+    def _descriptor(self) -> int:
+        if self._fd is None or self._pid != os.getpid():
+            self._fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            self._pid = os.getpid()
+        return self._fd
+
+    def acquire(self, timeout: float) -> bool:
+        fd = self._descriptor()
+        deadline = time.monotonic() + max(timeout, 0.0)
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return True
+            except BlockingIOError:
+                if time.monotonic() >= deadline:
+                    return False
+                time.sleep(self.POLL_SECONDS)
+
+    def release(self) -> None:
+        if self._fd is not None and self._pid == os.getpid():
+            fcntl.flock(self._fd, fcntl.LOCK_UN)

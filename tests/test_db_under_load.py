@@ -4,19 +4,23 @@ typed into logs; SQLite readers never queue behind writers."""
 from __future__ import annotations
 
 import logging
+import subprocess
+import sys
 import threading
 import time
 from datetime import timedelta
+from pathlib import Path
 
 import psycopg
 import pytest
 from sqlalchemy import Engine, func, select, text
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.orm import Session, sessionmaker
 
 from bot.core.housekeeping import run_housekeeping_tick
 from bot.slack.errors import COULD_NOT_SAVE
 from storage.db import make_engine, session_factory
+from storage.migrate import upgrade
 from storage.models import Answer, Assessment, ProcessedEvent, Service
 from tests.harness import CHANNEL, OWNER, RunningApp
 from tests.test_assessment_e2e import newest_card, register
@@ -161,4 +165,64 @@ def test_postgres_time_limits_are_for_writes_and_lock_waits(migrated_postgres: s
         with sessions.begin() as again:  # SET LOCAL ended with the transaction; set again
             assert again.scalar(text("SHOW statement_timeout")) == "2500ms"
     finally:
+        engine.dispose()
+
+
+HOLD_WRITE_LOCK = """
+import sys, time
+from sqlalchemy import text
+from storage.db import make_engine, session_factory
+sessions = session_factory(make_engine(sys.argv[1]))
+with sessions.begin() as session:
+    session.execute(text("DELETE FROM processed_events"))
+    print("holding", flush=True)
+    time.sleep(float(sys.argv[2]))
+"""
+
+
+def _hold_write_lock(url: str, seconds: float) -> subprocess.Popen[str]:
+    """Another process (as a second gunicorn worker would be) in a writing transaction."""
+    holder = subprocess.Popen(
+        [sys.executable, "-c", HOLD_WRITE_LOCK, url, str(seconds)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "holding"
+    return holder
+
+
+def test_sqlite_writer_waits_for_another_process_then_goes_on(tmp_path: Path) -> None:
+    """Two processes on one file take turns (how quickly the lock is handed over is measured
+    in bench/, by the latency benchmark's SQLite tail with two workers)."""
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    holder = _hold_write_lock(url, 0.5)
+    try:
+        started = time.monotonic()
+        with session_factory(engine).begin() as session:
+            session.execute(text("DELETE FROM processed_events"))  # the transaction begins here
+            waited = time.monotonic() - started
+        assert holder.wait(timeout=10) == 0
+        ended = time.monotonic() - started
+    finally:
+        holder.kill()
+        engine.dispose()
+    assert 0.3 < waited < ended  # it did wait for the other process, and then went on
+
+
+def test_sqlite_writer_blocked_by_another_process_gives_up_within_3s(tmp_path: Path) -> None:
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    engine = make_engine(url)
+    upgrade(engine)
+    holder = _hold_write_lock(url, 20)
+    try:
+        started = time.monotonic()
+        locked = pytest.raises(OperationalError, match="database is locked")
+        with locked, session_factory(engine).begin() as session:
+            session.execute(text("DELETE FROM processed_events"))
+        assert time.monotonic() - started < 3.0
+    finally:
+        holder.kill()
         engine.dispose()
