@@ -597,9 +597,11 @@ def run(
     }
     _describe(result, by_backend, sizes)
     result.notes.append(
-        f"Both apps served by {workers or default_workers()} gunicorn worker process(es) "
-        f"({'--workers' if workers else 'the default, one per core'}); app CPU counts the "
-        "master and its workers."
+        f"Both apps served by {workers} gunicorn worker process(es) (--workers); app CPU counts "
+        "the master and its workers."
+        if workers
+        else "Both apps served with the default workers: one on SQLite (one writer), one per "
+        f"core ({default_workers()}) on PostgreSQL; app CPU counts the master and its workers."
     )
     if skipped:
         result.notes.append(f"PostgreSQL rows skipped: {skipped}.")

@@ -112,7 +112,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         standards_dir=storage.standards_dir,
         bank_holidays=_bank_holidays(env),
         tick_minutes=_int(env, "ASSESSBOT_TICK_MINUTES", DEFAULT_TICK_MINUTES, 1, 60),
-        workers=_workers(env, socket_mode=app_token is not None),
+        workers=_workers(
+            env, socket_mode=app_token is not None, sqlite=storage.database_url.startswith("sqlite")
+        ),
     )
 
 
@@ -174,7 +176,7 @@ def default_workers() -> int:
     return max(1, min(MAX_WORKERS, os.cpu_count() or 1))
 
 
-def _workers(env: Mapping[str, str], *, socket_mode: bool) -> int:
+def _workers(env: Mapping[str, str], *, socket_mode: bool, sqlite: bool = False) -> int:
     if socket_mode:
         # One Socket Mode connection per process: several would each receive a share of the
         # events, which is what a second replica is for (see README), not a second worker.
@@ -184,7 +186,11 @@ def _workers(env: Mapping[str, str], *, socket_mode: bool) -> int:
                 "(unset it, or start a second `assessbot run` for a second replica)"
             )
         return 1
-    return _int(env, "ASSESSBOT_WORKERS", default_workers(), 1, MAX_WORKERS)
+    # SQLite has one writer for the whole file, so a second process adds no saving capacity,
+    # only a second queue: under 20 clients two workers told 112 of 915 clicks "Couldn't save
+    # that" against none for one (bench/RESULTS.md). One per core is for PostgreSQL.
+    default = 1 if sqlite else default_workers()
+    return _int(env, "ASSESSBOT_WORKERS", default, 1, MAX_WORKERS)
 
 
 def _int(env: Mapping[str, str], name: str, default: int, lowest: int, highest: int) -> int:

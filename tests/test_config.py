@@ -68,7 +68,10 @@ def test_secrets_stay_out_of_repr() -> None:
 
 def test_workers_default_to_one_per_core_in_http_mode_and_one_in_socket_mode() -> None:
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
-    assert load_settings(BASE).workers == min(cores or 1, MAX_WORKERS)
+    postgres = {**BASE, "DATABASE_URL": "postgresql://postgres@127.0.0.1:5432/test"}
+    assert load_settings(postgres).workers == min(cores or 1, MAX_WORKERS)
+    assert load_settings(BASE).workers == 1  # SQLite: one writer, so one process by default
+    assert load_settings({**BASE, "ASSESSBOT_WORKERS": "2"}).workers == 2
     assert load_settings({**BASE, "ASSESSBOT_WORKERS": "3"}).workers == 3
     socket_mode = {**BASE, "SLACK_APP_TOKEN": "xapp-b"}
     assert load_settings(socket_mode).workers == 1
