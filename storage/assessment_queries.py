@@ -8,6 +8,7 @@ the completion.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -216,17 +217,16 @@ def claim_completion(
     )
 
 
-def take_over_stale_completions(
+def stale_completions(
     assessment_id: int,
     *,
     now: datetime,
-    claimed_by: str,
     session: Session,
     stale_after: timedelta = COMPLETION_STALE_AFTER,
 ) -> list[CompletionPost]:
-    """Claims of this assessment left unsent for longer than `stale_after`, now ours; a claim
-    another process takes over at the same moment goes to one of them only."""
-    stale = list(
+    """Claims of this assessment left unsent for longer than `stale_after` (a read: most
+    callers find none and need not take SQLite's write lock to learn it)."""
+    return list(
         session.scalars(
             select(CompletionPost).where(
                 CompletionPost.assessment_id == assessment_id,
@@ -235,6 +235,13 @@ def take_over_stale_completions(
             )
         )
     )
+
+
+def take_over_completions(
+    stale: Sequence[CompletionPost], *, now: datetime, claimed_by: str, session: Session
+) -> list[CompletionPost]:
+    """Make these stale claims ours; a claim another process takes over at the same moment
+    goes to one of them only (the update matches only the claim time it was read with)."""
     taken = []
     for claim in stale:
         result = session.execute(

@@ -35,7 +35,8 @@ from storage.assessment_queries import (
     previous_completed_answers,
     record_card_posted,
     record_completion_sent,
-    take_over_stale_completions,
+    stale_completions,
+    take_over_completions,
 )
 from storage.models import Assessment, Card, Service
 from storage.outcome_queries import measures_for_service
@@ -365,9 +366,13 @@ def announce_completion(
 def settle_completions(deps: Deps, client: WebClient, assessment_id: int) -> None:
     """Completion messages claimed long ago and never marked sent (a process stopped, or
     Slack's answer was lost): look for each in its conversation, post it only if absent."""
+    with deps.sessions() as session:
+        stale = stale_completions(assessment_id, now=deps.clock(), session=session)
+    if not stale:
+        return
     with deps.sessions.begin() as session:
-        taken = take_over_stale_completions(
-            assessment_id, now=deps.clock(), claimed_by=claimed_by(deps), session=session
+        taken = take_over_completions(
+            stale, now=deps.clock(), claimed_by=claimed_by(deps), session=session
         )
         claims = [CompletionClaim(c.id, c.channel_id, c.thread_ts, c.broadcast) for c in taken]
         assessment = session.get(Assessment, assessment_id) if claims else None
