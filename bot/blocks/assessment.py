@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Any
 
 from bot.blocks import ids
 from bot.blocks.actions import add_action_button, completion_action_blocks
@@ -26,16 +25,6 @@ from bot.core.text import escape, safe
 from standards import Point
 from storage.values import MeasureView, Rating
 from storage.views import AnswerView, AssessmentView
-
-
-class Evidenced(Protocol):
-    """What an evidence summary reads: an answer's note and links (a review shows them too)."""
-
-    @property
-    def evidence(self) -> str: ...
-
-    @property
-    def evidence_links(self) -> Sequence[str]: ...
 
 
 @dataclass(frozen=True)
@@ -134,7 +123,7 @@ def answer_summary(answer: AnswerView) -> str:
     return f"{line}\n{evidence_summary(answer)}"
 
 
-def evidence_summary(answer: Evidenced) -> str:
+def evidence_summary(answer: AnswerView) -> str:
     if not answer.evidence and not answer.evidence_links:
         return "_No evidence yet._"
     parts = []
