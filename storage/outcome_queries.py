@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 
 from sqlalchemy import ColumnElement, Select, String, and_, func, select, type_coerce
@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, aliased
 
 from storage.models import ClaimStatus, Measure, MeasurePoint, Reading, Service, SummaryPost
 from storage.summary_queries import _counted_services
+from storage.types import as_utc
 from storage.values import MeasureView, Period, ReadingView, from_text, to_text
 
 
@@ -273,9 +274,7 @@ def _day(raw: object) -> date:
 
 def _instant(raw: object) -> datetime:
     """What `UTCDateTime` gives back, from the raw value: an aware datetime in UTC."""
-    if isinstance(raw, datetime):
-        return raw.astimezone(UTC)
-    return datetime.fromisoformat(str(raw)).replace(tzinfo=UTC)
+    return as_utc(raw if isinstance(raw, datetime) else str(raw))
 
 
 def reading_histories(
