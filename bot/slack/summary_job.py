@@ -26,6 +26,7 @@ from sqlalchemy.orm import Session
 
 from bot.blocks.summary import SummaryMessage, build_summary_messages, summary_text
 from bot.core.action_summary import figures_for
+from bot.core.collector import collector_paused
 from bot.core.heatmap import HeatImage, render_summary
 from bot.core.outcome_summary import attach_outcomes
 from bot.core.review_overview import review_portfolio
@@ -81,6 +82,7 @@ def standard_labels(deps: Deps) -> dict[str, str]:
     return {standard.id: standard.short_title for standard in deps.catalogue}
 
 
+@collector_paused()  # hundreds of thousands of live objects at 5,000 services (#17)
 def compute_summary(
     deps: Deps,
     session: Session,
