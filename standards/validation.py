@@ -183,6 +183,10 @@ class _Checker:
             self.add(where, f"is {len(text)} characters long; the limit is {limit}")
         if one_line and "\n" in text:
             self.add(where, "must be on one line")
+        elif one_line and any(ord(character) < 32 for character in text):
+            # Control characters have no place in a heading, and the summary's load joins
+            # point titles with one of them (storage.summary_queries.POINT_SEPARATOR).
+            self.add(where, "must not contain control characters")
         return text
 
     def items(self, value: object, where: str, low: int, high: int, noun: str) -> list[object]:

@@ -18,6 +18,7 @@ from sqlalchemy import ColumnElement, Select, String, and_, func, select, type_c
 from sqlalchemy.orm import Session, aliased
 
 from storage.models import ClaimStatus, Measure, MeasurePoint, Reading, Service, SummaryPost
+from storage.reads import read_rows
 from storage.summary_queries import _counted_services
 from storage.types import as_utc
 from storage.values import MeasureView, Period, ReadingView, from_text, to_text
@@ -143,7 +144,8 @@ def load_measures(
     measure_ids = (
         select(Measure.id).join(Service, Service.id == Measure.service_id).where(*conditions)
     )
-    rows = session.execute(
+    rows = read_rows(
+        session,
         select(
             Measure.id,
             Measure.service_id,
@@ -160,34 +162,50 @@ def load_measures(
         )
         .join(Service, Service.id == Measure.service_id)
         .where(*conditions)
-        .order_by(Measure.service_id, Measure.id)
-    ).all()
+        .order_by(Measure.service_id, Measure.id),
+    )
     points: dict[int, list[tuple[str, int]]] = {}
-    for measure_id, standard_id, number in session.execute(
+    for measure_id, standard_id, number in read_rows(
+        session,
         select(MeasurePoint.measure_id, MeasurePoint.standard_id, MeasurePoint.point_number)
         .where(MeasurePoint.measure_id.in_(measure_ids))
-        .order_by(MeasurePoint.measure_id, MeasurePoint.standard_id, MeasurePoint.point_number)
+        .order_by(MeasurePoint.measure_id, MeasurePoint.standard_id, MeasurePoint.point_number),
     ):
         points.setdefault(measure_id, []).append((standard_id, number))
     readings = _readings(session, measure_ids, last_periods)
     result: dict[int, list[MeasureView]] = {}
-    for row in rows:
-        result.setdefault(row.service_id, []).append(
+    # Unpacked as tuples: reading twelve fields of 15,000 rows by name cost more than building
+    # the views from them.
+    for (
+        measure_id,
+        service_id,
+        name,
+        counts,
+        unit,
+        better_when,
+        target,
+        frequency,
+        source,
+        template_id,
+        created_at,
+        retired_at,
+    ) in rows:
+        result.setdefault(service_id, []).append(
             MeasureView(
-                id=row.id,
-                service_id=row.service_id,
-                name=row.name,
-                counts=row.counts,
-                unit=row.unit,
-                better_when=row.better_when,
-                target=None if row.target is None else from_text(row.target),
-                frequency=row.frequency,
-                source=row.source,
-                template_id=row.template_id,
-                created_at=_instant(row.created_at),
-                points=tuple(points.get(row.id, ())),
-                retired=row.retired_at is not None,
-                readings=tuple(readings.get(row.id, ())),
+                id=measure_id,
+                service_id=service_id,
+                name=name,
+                counts=counts,
+                unit=unit,
+                better_when=better_when,
+                target=None if target is None else from_text(target),
+                frequency=frequency,
+                source=source,
+                template_id=template_id,
+                created_at=_instant(created_at),
+                points=tuple(points.get(measure_id, ())),
+                retired=retired_at is not None,
+                readings=tuple(readings.get(measure_id, ())),
             )
         )
     return result
@@ -198,14 +216,15 @@ def _readings(
 ) -> dict[int, list[ReadingView]]:
     """Each measure's winning reading per period, oldest period first (one statement).
 
-    The winner is the reading with no newer one for its period: an anti-join on the
-    (measure, period, id) index, where "id in (max per period)" made PostgreSQL hash and
-    re-fetch every reading. With `last_periods`, each measure's cut-off (its n-th newest
+    The winner is the newest row (highest id) of its period. Rows come ordered by measure,
+    period and id, so each period's winner is its last row, kept here as they stream past:
+    corrections are rare, and asking the database for winners (an anti-join, "no newer row
+    for the period") made PostgreSQL hash every reading of the workspace twice, half of the
+    summary's outcome load. With `last_periods`, each measure's cut-off (its n-th newest
     period) is looked up first, once per measure, so only the readings after it are read:
     ranking every reading to keep two per measure was most of the summary's outcomes load.
     The cut-offs are MATERIALIZED so SQLite cannot fold them into a lookup per reading.
     """
-    newer = aliased(Reading)
     statement = select(
         Reading.id,
         Reading.measure_id,
@@ -218,14 +237,6 @@ def _readings(
         Reading.note,
         Reading.recorded_by,
         type_coerce(Reading.recorded_at, String),
-    ).where(
-        ~select(newer.id)
-        .where(
-            newer.measure_id == Reading.measure_id,
-            newer.period_start == Reading.period_start,
-            newer.id > Reading.id,
-        )
-        .exists()
     )
     if last_periods is None:
         statement = statement.where(Reading.measure_id.in_(measure_ids))
@@ -256,15 +267,20 @@ def _readings(
         )
     periods: dict[tuple[object, object], Period] = {}
     readings: dict[int, list[ReadingView]] = {}
-    for rid, measure_id, start, end, value, note, by, at in session.execute(
-        statement.order_by(Reading.measure_id, Reading.period_start)
+    last: tuple[object, object] | None = None  # (measure, period start) of the row before
+    for rid, measure_id, start, end, value, note, by, at in read_rows(
+        session, statement.order_by(Reading.measure_id, Reading.period_start, Reading.id)
     ):
         period = periods.get((start, end))
         if period is None:
             period = periods[(start, end)] = Period(_day(start), _day(end))
-        readings.setdefault(measure_id, []).append(
-            ReadingView(rid, measure_id, period, Decimal(value), note, by, _instant(at))
-        )
+        reading = ReadingView(rid, measure_id, period, Decimal(value), note, by, _instant(at))
+        of_measure = readings.setdefault(measure_id, [])
+        if last == (measure_id, start):
+            of_measure[-1] = reading  # a correction: the newer row of the period wins
+        else:
+            of_measure.append(reading)
+        last = (measure_id, start)
     return readings
 
 
@@ -334,8 +350,8 @@ def load_portfolio_outcomes(
     counted = _counted_services(team_id, phases)
     types = {
         service_id: service_type
-        for service_id, service_type in session.execute(
-            select(Service.id, Service.service_type).where(*counted)
+        for service_id, service_type in read_rows(
+            session, select(Service.id, Service.service_type).where(*counted)
         )
     }
     measures = load_measures(session=session, where=counted, last_periods=last_periods)

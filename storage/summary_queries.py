@@ -1,8 +1,8 @@
 """Loading a workspace's portfolio for the leadership summary; its settings; its post claims.
 
-The portfolio is read with a fixed number of queries whatever its size (five: services,
-latest assessments, their snapshot points, their current answers, their last answer times),
-so a council with thousands of services costs the same five round trips as one with five.
+The portfolio is read with a fixed number of queries whatever its size (four: services,
+latest assessments, their snapshot points, their current answers and last answer times), so
+a council with thousands of services costs the same four round trips as one with five.
 
 Claims make "one summary per channel per week" hold across replicas and restarts: inserting
 the (team, channel, scheduled_for) row is the claim, committed before anything is posted.
@@ -39,6 +39,7 @@ from storage.models import (
     SummaryPost,
     WorkspaceSettings,
 )
+from storage.reads import read_rows
 from storage.values import (
     DEFAULT_TIME,
     DEFAULT_WEEKDAY,
@@ -73,31 +74,14 @@ def _latest_assessment_ids(team_id: str, phases: Sequence[str]) -> Select[int]:
 def load_portfolio(
     *, session: Session, team_id: str, phases: Sequence[str] = ()
 ) -> list[ServiceRecord]:
-    """The counted services of a workspace, each with its latest assessment, in five queries."""
+    """The counted services of a workspace, each with its latest assessment, in four queries."""
     latest_ids = _latest_assessment_ids(team_id, phases)
-    points: dict[int, list[tuple[int, str]]] = {}
-    for assessment_id, number, title in session.execute(
-        select(AssessmentPoint.assessment_id, AssessmentPoint.number, AssessmentPoint.title)
-        .where(AssessmentPoint.assessment_id.in_(latest_ids))
-        .order_by(AssessmentPoint.assessment_id, AssessmentPoint.number)
-    ):
-        points.setdefault(assessment_id, []).append((number, title))
-    # Most assessments of a standard share one snapshot: one tuple for them all, so the summary
-    # can tell a snapshot it has already read by identity.
-    snapshots: dict[tuple[tuple[int, str], ...], tuple[tuple[int, str], ...]] = {}
-
-    answers = _current_answers(session, latest_ids)
-
-    last_answered: dict[int, datetime] = {}
-    for assessment_id, answered_at in session.execute(
-        select(Answer.assessment_id, func.max(Answer.answered_at))
-        .where(Answer.assessment_id.in_(latest_ids))
-        .group_by(Answer.assessment_id)
-    ):
-        last_answered[assessment_id] = answered_at
+    points = _snapshots(session, latest_ids)
+    answers, last_answered = _current_answers(session, latest_ids)
 
     latest: dict[int, LatestAssessment] = {}
-    for row in session.execute(
+    for row in read_rows(
+        session,
         select(
             Assessment.id,
             Assessment.service_id,
@@ -106,13 +90,11 @@ def load_portfolio(
             Assessment.status,
             Assessment.started_at,
             Assessment.point_count,
-        ).where(Assessment.id.in_(latest_ids))
+        ).where(Assessment.id.in_(latest_ids)),
     ):
-        snapshot = tuple(
-            points.get(row.id)
-            or [(number, f"Point {number}") for number in range(1, row.point_count + 1)]
+        snapshot = points.get(row.id) or tuple(
+            (number, f"Point {number}") for number in range(1, row.point_count + 1)
         )
-        snapshot = snapshots.setdefault(snapshot, snapshot)
         latest[row.service_id] = LatestAssessment(
             id=row.id,
             standard_id=row.standard_id,
@@ -134,7 +116,8 @@ def load_portfolio(
             latest=latest.get(row.id),
             snoozed_until=row.snoozed_until,
         )
-        for row in session.execute(
+        for row in read_rows(
+            session,
             select(
                 Service.id,
                 Service.name,
@@ -144,15 +127,48 @@ def load_portfolio(
                 Service.snoozed_until,
             )
             .where(*_counted_services(team_id, phases))
-            .order_by(Service.id)
+            .order_by(Service.id),
         )
     ]
 
 
+# Between one point's "number:title" and the next in `_snapshots`: a control character, which
+# a point title cannot contain (standards.validation refuses them).
+POINT_SEPARATOR = "\x1f"
+
+
+def _snapshots(session: Session, latest_ids: Select[int]) -> dict[int, tuple[tuple[int, str], ...]]:
+    """Each assessment's snapshot of points, (number, title) in order, one row per assessment.
+
+    Most assessments of a standard share one snapshot, so the database joins each assessment's
+    points into one string and each distinct string is parsed once: 5,000 rows instead of
+    75,000, and one tuple shared by all the assessments with that snapshot, so the summary can
+    tell a snapshot it has already read by identity.
+    """
+    item = cast(AssessmentPoint.number, String) + ":" + AssessmentPoint.title
+    parsed: dict[str, tuple[tuple[int, str], ...]] = {}
+    points: dict[int, tuple[tuple[int, str], ...]] = {}
+    for assessment_id, joined in read_rows(
+        session,
+        select(AssessmentPoint.assessment_id, func.aggregate_strings(item, POINT_SEPARATOR))
+        .where(AssessmentPoint.assessment_id.in_(latest_ids))
+        .group_by(AssessmentPoint.assessment_id),
+    ):
+        snapshot = parsed.get(joined)
+        if snapshot is None:
+            pairs = (entry.partition(":") for entry in joined.split(POINT_SEPARATOR))
+            snapshot = parsed[joined] = tuple(
+                sorted((int(number), title) for number, _, title in pairs)
+            )
+        points[assessment_id] = snapshot
+    return points
+
+
 def _current_answers(
     session: Session, latest_ids: Select[int]
-) -> dict[int, dict[int, CurrentAnswer]]:
-    """Each assessment's newest answer per point, one row per assessment.
+) -> tuple[dict[int, dict[int, CurrentAnswer]], dict[int, datetime]]:
+    """Each assessment's newest answer per point, one row per assessment, and when the newest
+    of them was given (the assessment's last answer: a newer row is a later answer).
 
     The database keeps the newest row of each point (no newer row for the same point: an
     anti-join on the (assessment, point, id) index, where "id in (max per point)" made
@@ -174,8 +190,13 @@ def _current_answers(
         + Answer.rating
         + case((has_evidence, ":1"), else_=":0")
     )
-    rows = session.execute(
-        select(Answer.assessment_id, func.aggregate_strings(item, ","))
+    rows = read_rows(
+        session,
+        select(
+            Answer.assessment_id,
+            func.aggregate_strings(item, ","),
+            func.max(Answer.answered_at),
+        )
         .where(
             Answer.assessment_id.in_(latest_ids),
             ~select(newer.id)
@@ -186,11 +207,13 @@ def _current_answers(
             )
             .exists(),
         )
-        .group_by(Answer.assessment_id)
+        .group_by(Answer.assessment_id),
     )
     shared: dict[str, CurrentAnswer] = {}  # eight distinct values: one object each
     answers: dict[int, dict[int, CurrentAnswer]] = {}
-    for assessment_id, items in rows:
+    last_answered: dict[int, datetime] = {}
+    for assessment_id, items, answered_at in rows:
+        last_answered[assessment_id] = answered_at
         current = answers[assessment_id] = {}
         for entry in items.split(","):
             number, _, value = entry.partition(":")
@@ -199,7 +222,7 @@ def _current_answers(
                 rating, _, evidence = value.partition(":")
                 answer = shared[value] = CurrentAnswer(rating, evidence == "1")
             current[int(number)] = answer
-    return answers
+    return answers, last_answered
 
 
 # --- settings ----------------------------------------------------------------------------

@@ -785,6 +785,10 @@ RULES: dict[str, tuple[Mutation, list[str]]] = {
     "empty text": (setter("publisher", value=""), ["publisher: must not be empty"]),
     "whitespace-only text": (setter("title", value="  \n "), ["title: must not be empty"]),
     "title on two lines": (setter("title", value="Two\nlines"), ["title: must be on one line"]),
+    "title with a control character": (
+        setter("title", value="Tab\there"),
+        ["title: must not contain control characters"],
+    ),
     "id too long": (
         setter("id", value="a" * 41),
         ["id: is 41 characters long; the limit is 40"],
