@@ -18,6 +18,7 @@ from sqlalchemy import BigInteger, ColumnElement, Select, case, cast, func, sele
 from sqlalchemy.orm import Session
 
 from storage.models import Answer, Assessment, Service, ServiceOwner
+from storage.reads import among
 from storage.values import Rating
 from storage.views import AssessmentView, ServiceView
 
@@ -47,7 +48,7 @@ class LatestAssessment:
 def _chosen(team_id: str, service_ids: Collection[int] | None) -> list[ColumnElement[bool]]:
     """The workspace's live services, or exactly these of its services (archived or not)."""
     if service_ids is not None:
-        return [Service.team_id == team_id, Service.id.in_(set(service_ids))]
+        return [Service.team_id == team_id, among(Service.id, service_ids)]
     return [Service.team_id == team_id, Service.archived_at.is_(None)]
 
 
