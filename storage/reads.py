@@ -15,7 +15,7 @@ from collections.abc import Collection, Sequence
 from typing import TypeVarTuple
 
 from sqlalchemy import ColumnElement, Integer, Row, Select, bindparam
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 _Columns = TypeVarTuple("_Columns")
 
@@ -26,7 +26,9 @@ def read_rows(session: Session, statement: Select[*_Columns]) -> Sequence[Row[*_
     return session.connection().execute(statement).all()
 
 
-def among(column: ColumnElement[int], ids: Collection[int]) -> ColumnElement[bool]:
+def among(
+    column: ColumnElement[int] | InstrumentedAttribute[int], ids: Collection[int]
+) -> ColumnElement[bool]:
     """`column IN (ids)` with the ids written into the SQL as numbers, not one bind each.
 
     A list line of 5,000 services binds thousands of ids, and psycopg parses a statement's
