@@ -39,8 +39,9 @@ SQLITE_WRITER_WAIT_SECONDS = 2.5  # this process's writers: no point waiting pas
 POOL_TIMEOUT_SECONDS = 2
 # Threads that may hold a connection at once: 32 listener threads (bot.slack.runner), up to
 # 32 server threads answering /healthz meanwhile (bot.slack.server), the two after-ack pools
-# (bot.deps, 2 + 2) and the scheduler: 69 (tests/test_db_under_load.py adds them up). Only 20
-# stay open; the rest are opened under a burst and closed after it.
+# (bot.deps, 2 + 2) and the scheduler, whose summary reads on two connections at once: 70
+# (tests/test_db_under_load.py adds them up). Only 20 stay open; the rest are opened under a
+# burst and closed after it.
 POOL = {"pool_size": 20, "max_overflow": 50, "pool_timeout": POOL_TIMEOUT_SECONDS}
 READ_ONLY_OPTION = "assessbot_read_only"
 WRITING_OPTION = "assessbot_writing"

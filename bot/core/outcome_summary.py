@@ -200,6 +200,23 @@ def _chart_choice(
     return tuple(chosen.values())
 
 
+@dataclass(frozen=True)
+class LoadedOutcomes:
+    """The counted services' types and live measures with their latest readings."""
+
+    types: dict[int, str]
+    measures: dict[int, list[MeasureView]]
+
+
+def load_outcomes(*, session: Session, team_id: str, phases: Sequence[str]) -> LoadedOutcomes:
+    """What the Outcomes section is computed from: four statements at any size. It reads
+    nothing the rest of the summary reads, so a caller may run it on a session of its own."""
+    types, measures = load_portfolio_outcomes(
+        session=session, team_id=team_id, phases=phases, last_periods=RECENT_PERIODS
+    )
+    return LoadedOutcomes(types, measures)
+
+
 def attach_outcomes(
     summary: Summary,
     records: Sequence[ServiceRecord],
@@ -210,11 +227,13 @@ def attach_outcomes(
     tz: ZoneInfo,
     channel_id: str | None,
     before: datetime | None = None,
+    loaded: LoadedOutcomes | None = None,
 ) -> Summary:
-    """The summary with its Outcomes section, loaded in a fixed number of statements."""
-    types, measures = load_portfolio_outcomes(
-        session=session, team_id=summary.team_id, phases=phases, last_periods=RECENT_PERIODS
-    )
+    """The summary with its Outcomes section, loaded in a fixed number of statements (or
+    taken from `loaded`, read already)."""
+    if loaded is None:
+        loaded = load_outcomes(session=session, team_id=summary.team_id, phases=phases)
+    types, measures = loaded.types, loaded.measures
     since = last_summary_sent_at(
         session=session, team_id=summary.team_id, channel_id=channel_id, before=before
     )
