@@ -177,3 +177,37 @@ def test_the_summary_section_escapes_names_and_hides_when_unused() -> None:
         records[:1], {1: "transactional"}, {}, today=TODAY, subdivision="ENG", since=None
     )
     assert outcome_groups(empty) == [] and outcome_text(empty) == []
+
+
+def test_the_summary_section_counts_everything_and_lists_ten_of_each() -> None:
+    """Fifteen services, each with a measure missing its target twice on a point rated met:
+    every figure counts all fifteen, every list shows ten and says how many more."""
+    from bot.blocks.outcome_summary import outcome_text
+    from bot.core.outcome_summary import LISTED, build_outcomes
+    from storage.values import CurrentAnswer, LatestAssessment, ServiceRecord
+
+    latest = LatestAssessment(
+        id=1,
+        standard_id="lgdss",
+        standard_title="LGDSS",
+        status="completed",
+        started_at=datetime(2026, 1, 1, tzinfo=UTC),
+        last_answered_at=None,
+        points=((1, "Understand users' needs"),),
+        answers={1: CurrentAnswer("met", True)},
+    )
+    records = [
+        ServiceRecord(n, f"Service {n:02d}", "live", "lgdss", date(2027, 1, 1), latest)
+        for n in range(1, 16)
+    ]
+    measures = {n: [measure(n, ["70", "60", "50"], name=f"Measure {n:02d}")] for n in range(1, 16)}
+    measures[1] = [measure(1, ["90", "95"], name="Measure 01")]  # on target
+    section = build_outcomes(records, {}, measures, today=TODAY, subdivision="ENG", since=None)
+    assert (section.measures, section.on_target, section.off_target) == (15, 1, 14)
+    assert [s.service for s in section.off_target_shown] == [
+        f"Service {n:02d}" for n in range(2, 2 + LISTED)
+    ]
+    text = "\n".join(outcome_text(section))
+    assert "Off target (14)" in text
+    assert text.count("…and 4 more") == 2  # the off-target list and the paper flags
+    assert "Service 12" not in text.split("Met on paper")[1]

@@ -117,7 +117,8 @@ def test_outcome_loads_take_fixed_statements(engine: Engine) -> None:
         records, types, measures, today=NOW.date(), subdivision="ENG", since=None
     )
     assert section.measures == 3 * seed_more
-    assert len(section.on_target) + len(section.off_target) == section.measures
+    assert section.on_target + section.off_target == section.measures
+    assert len(section.off_target_shown) == min(section.off_target, 10)
     assert section.paper_flags  # point 1 is met in every seeded assessment
     assert all(flag.point_number == 1 for flag in section.paper_flags)
     assert section.overdue == ()  # the seed recorded March

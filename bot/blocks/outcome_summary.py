@@ -5,14 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from bot.blocks.kit import Block, context, divider, pack_lines, section
-from bot.core.outcome_summary import OutcomesSection
+from bot.core.outcome_summary import LISTED, OutcomesSection
 from bot.core.outcome_values import show
 from bot.core.outcomes import measure_line, target_words
 from bot.core.text import escape, safe, truncate
 from storage.values import MeasureView
 
 NAME = 80
-LISTED = 10
 
 
 def _lines(
@@ -22,23 +21,21 @@ def _lines(
     parts: list[tuple[str, list[str]]] = []
     off = [
         f"• {name(s.service)} · {name(s.measure.name)}: {text(measure_line(s.measure))}"
-        for s in outcomes.off_target[:LISTED]
+        for s in outcomes.off_target_shown[:LISTED]
     ]
-    if len(outcomes.off_target) > LISTED:
-        off.append(f"…and {len(outcomes.off_target) - LISTED} more")
-    parts.append((f"✗ Off target ({len(outcomes.off_target)})", off or ["None."]))
+    if outcomes.off_target > len(off):
+        off.append(f"…and {outcomes.off_target - len(off)} more")
+    parts.append((f"✗ Off target ({outcomes.off_target})", off or ["None."]))
     if outcomes.paper_flags:
-        parts.append(
-            (
-                "⚑ Met on paper, off target in practice",
-                [
-                    f"• {name(f.service)}: point {f.point_number} {name(f.point_title)} is rated "
-                    f"met, but {name(f.measure.name)} missed its target in the last two "
-                    f"readings ({text(_last_two(f.measure))}; {text(target_words(f.measure))})"
-                    for f in outcomes.paper_flags[:LISTED]
-                ],
-            )
-        )
+        flags = [
+            f"• {name(f.service)}: point {f.point_number} {name(f.point_title)} is rated "
+            f"met, but {name(f.measure.name)} missed its target in the last two "
+            f"readings ({text(_last_two(f.measure))}; {text(target_words(f.measure))})"
+            for f in outcomes.paper_flags[:LISTED]
+        ]
+        if len(outcomes.paper_flags) > LISTED:
+            flags.append(f"…and {len(outcomes.paper_flags) - LISTED} more")
+        parts.append(("⚑ Met on paper, off target in practice", flags))
     if outcomes.movers:
         parts.append(
             (
@@ -78,8 +75,8 @@ def _last_two(measure: MeasureView) -> str:
 
 def headline(outcomes: OutcomesSection) -> str:
     return (
-        f"{outcomes.measures} measures: {len(outcomes.on_target)} on target, "
-        f"{len(outcomes.off_target)} off target, {outcomes.no_target} without a target, "
+        f"{outcomes.measures} measures: {outcomes.on_target} on target, "
+        f"{outcomes.off_target} off target, {outcomes.no_target} without a target, "
         f"{outcomes.no_reading} without a reading"
     )
 

@@ -79,9 +79,14 @@ class PaperFlag:
 
 @dataclass(frozen=True)
 class OutcomesSection:
+    """Counts, and only the few items each part lists: at 5,000 services the section once
+    held a Standing per measure (15,000, each keeping its measure and readings alive) to be
+    counted and shown ten of."""
+
     measures: int
-    on_target: tuple[Standing, ...]
-    off_target: tuple[Standing, ...]
+    on_target: int
+    off_target: int
+    off_target_shown: tuple[Standing, ...]  # the first LISTED, in the portfolio's order
     no_target: int
     no_reading: int
     movers: tuple[Mover, ...]
@@ -101,9 +106,8 @@ def build_outcomes(
     since: datetime | None,
     created_on: Mapping[int, date] | None = None,
 ) -> OutcomesSection:
-    on: list[Standing] = []
     off: list[Standing] = []
-    no_target = no_reading = 0
+    on = no_target = no_reading = 0
     movers: list[Mover] = []
     overdue: list[Overdue] = []
     flags: list[PaperFlag] = []
@@ -114,15 +118,14 @@ def build_outcomes(
             relational_without.append(record.name)
         for measure in live:
             latest = measure.latest
-            standing = Standing(record.id, record.name, measure)
             if latest is None:
                 no_reading += 1
             elif measure.target is None:
                 no_target += 1
             elif on_target(latest.value, measure.target, measure.better_when):
-                on.append(standing)
+                on += 1
             else:
-                off.append(standing)
+                off.append(Standing(record.id, record.name, measure))
             moved = _moved_since(measure, since)
             if moved is not None:
                 movers.append(Mover(record.name, measure, moved))
@@ -141,9 +144,10 @@ def build_outcomes(
     )
     charted = _chart_choice(flags, movers, off)
     return OutcomesSection(
-        measures=len(on) + len(off) + no_target + no_reading,
-        on_target=tuple(on),
-        off_target=tuple(off),
+        measures=on + len(off) + no_target + no_reading,
+        on_target=on,
+        off_target=len(off),
+        off_target_shown=tuple(off[:LISTED]),
         no_target=no_target,
         no_reading=no_reading,
         movers=tuple(movers[:MOVERS]),
