@@ -8,10 +8,11 @@ the completion.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, aliased, selectinload
 
 from storage.claims import insert_once
@@ -24,7 +25,9 @@ from storage.models import (
     ClaimStatus,
     CompletionPost,
 )
+from storage.reads import among, read_rows
 from storage.values import AssessmentStatus
+from storage.views import AnswerView
 
 
 def assessment_for_update(
@@ -88,6 +91,89 @@ def current_answers(assessment_id: int, *, session: Session) -> dict[int, Answer
     return {answer.point_number: answer for answer in rows}
 
 
+# --- read paths: columns through Core, statements built once --------------------------------
+#
+# `/assess status` and a click's thread update read the answers only to show them. Building
+# `Answer` entities, and building (and deriving the cache key of) these selects per request,
+# cost more CPU than the database took to run them; the statements below are built once, with
+# bound parameters, and run through Core on the session's connection (see `storage.reads`:
+# read paths only, where nothing is pending).
+
+_ANSWER_COLUMNS = (
+    Answer.point_number,
+    Answer.rating,
+    Answer.answered_by,
+    Answer.answered_at,
+    Answer.evidence,
+    Answer.evidence_links,
+    Answer.id,
+    Answer.assessment_id,
+)
+
+
+def _answer_view(row: Sequence[Any]) -> AnswerView:
+    """A row of `_ANSWER_COLUMNS` as the snapshot `storage.view_rows.answer_view` takes."""
+    number, rating, answered_by, answered_at, evidence, links, answer_id, assessment_id = row
+    return AnswerView(
+        point_number=number,
+        rating=rating,
+        answered_by=answered_by,
+        answered_at=answered_at,
+        evidence=evidence or "",
+        evidence_links=tuple(links or ()),
+        id=answer_id,
+        assessment_id=assessment_id,
+    )
+
+
+_CURRENT_ANSWERS = select(*_ANSWER_COLUMNS).where(
+    Answer.id.in_(
+        select(func.max(Answer.id))
+        .where(Answer.assessment_id == bindparam("assessment_id"))
+        .group_by(Answer.point_number)
+    )
+)
+
+
+def current_answer_views(assessment_id: int, *, session: Session) -> dict[int, AnswerView]:
+    """`current_answers` as snapshots, for read paths (no entities, no autoflush)."""
+    rows = session.connection().execute(_CURRENT_ANSWERS, {"assessment_id": assessment_id})
+    return {row[0]: _answer_view(row) for row in rows.all()}
+
+
+_NEWEST_COMPLETED = (
+    select(Assessment.id)
+    .where(
+        Assessment.service_id == bindparam("service_id"),
+        Assessment.status == AssessmentStatus.COMPLETED,
+    )
+    .order_by(Assessment.id.desc())
+    .limit(1)
+)
+
+
+def newest_completed_id(service_id: int, *, session: Session) -> int | None:
+    """The id of `previous_completed(service_id)` without loading it (read paths)."""
+    found = session.connection().execute(_NEWEST_COMPLETED, {"service_id": service_id})
+    return found.scalar()
+
+
+def titles_of(assessment_ids: Collection[int], *, session: Session) -> dict[int, dict[int, str]]:
+    """`point_titles` of several assessments in one statement, by assessment id."""
+    titles: dict[int, dict[int, str]] = {assessment_id: {} for assessment_id in assessment_ids}
+    if not titles:
+        return titles
+    rows = read_rows(
+        session,
+        select(AssessmentPoint.assessment_id, AssessmentPoint.number, AssessmentPoint.title)
+        .where(among(AssessmentPoint.assessment_id, titles))
+        .order_by(AssessmentPoint.assessment_id, AssessmentPoint.number),
+    )
+    for assessment_id, number, title in rows:
+        titles[assessment_id][number] = title
+    return titles
+
+
 def point_titles(assessment_id: int, *, session: Session) -> dict[int, str]:
     """The assessment's snapshot of point titles by number, without loading the assessment."""
     rows = session.execute(
@@ -143,34 +229,45 @@ def unposted_cards(assessment_id: int, *, session: Session) -> list[Card]:
     )
 
 
+_PREVIOUS_ID = (
+    select(Assessment.id)
+    .where(
+        Assessment.service_id == bindparam("service_id"),
+        Assessment.status == AssessmentStatus.COMPLETED,
+        Assessment.id < bindparam("before_id"),
+    )
+    .order_by(Assessment.id.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+_inner = aliased(Answer)
+_PREVIOUS_ANSWERS = (
+    select(Assessment.id, *_ANSWER_COLUMNS)
+    .outerjoin(
+        Answer,
+        Answer.id.in_(
+            select(func.max(_inner.id))
+            .where(_inner.assessment_id == _PREVIOUS_ID)
+            .group_by(_inner.point_number)
+        ),
+    )
+    .where(Assessment.id == _PREVIOUS_ID)
+)
+
+
 def previous_completed_answers(
     service_id: int, *, before_id: int, session: Session
-) -> tuple[int | None, dict[int, Answer]]:
+) -> tuple[int | None, dict[int, AnswerView]]:
     """The newest completed assessment before `before_id` (its id, None when there is none)
-    and its current answers, in one statement: a card shows the last rating beside its own."""
-    previous = (
-        select(Assessment.id)
-        .where(
-            Assessment.service_id == service_id,
-            Assessment.status == AssessmentStatus.COMPLETED,
-            Assessment.id < before_id,
-        )
-        .order_by(Assessment.id.desc())
-        .limit(1)
-        .scalar_subquery()
+    and its current answers as snapshots, in one statement: a card shows the last rating
+    beside its own. A read path (Core, no autoflush): the thread's state is read after the
+    save has committed."""
+    rows = (
+        session.connection()
+        .execute(_PREVIOUS_ANSWERS, {"service_id": service_id, "before_id": before_id})
+        .all()
     )
-    inner = aliased(Answer)
-    newest = (
-        select(func.max(inner.id))
-        .where(inner.assessment_id == previous)
-        .group_by(inner.point_number)
-    )
-    rows = session.execute(
-        select(Assessment.id, Answer)
-        .outerjoin(Answer, Answer.id.in_(newest))
-        .where(Assessment.id == previous)
-    ).all()
-    answers = {answer.point_number: answer for _, answer in rows if answer is not None}
+    answers = {row[1]: _answer_view(row[1:]) for row in rows if row[7] is not None}
     return (rows[0][0] if rows else None), answers
 
 
