@@ -41,6 +41,32 @@ def assessment_for_update(
     ).one_or_none()
 
 
+_newer = aliased(Assessment)
+_LOCKED_WITH_LATEST = (
+    select(
+        Assessment,
+        select(func.max(_newer.id))
+        .where(_newer.service_id == Assessment.service_id)
+        .correlate(Assessment)
+        .scalar_subquery(),
+    )
+    .where(Assessment.id == bindparam("assessment_id"), Assessment.team_id == bindparam("team_id"))
+    .with_for_update()
+)
+
+
+def assessment_for_update_with_latest(
+    assessment_id: int, *, team_id: str, session: Session
+) -> tuple[Assessment, int] | None:
+    """`assessment_for_update`, and the id of its service's newest assessment (what
+    `latest_assessment` would load whole) in the same statement: a click checks that its
+    assessment is still the current one without another read. Built once (see below)."""
+    row = session.execute(
+        _LOCKED_WITH_LATEST, {"assessment_id": assessment_id, "team_id": team_id}
+    ).one_or_none()
+    return None if row is None else (row[0], row[1])
+
+
 def assessment_by_id(assessment_id: int, *, team_id: str, session: Session) -> Assessment | None:
     return session.scalars(
         select(Assessment)
