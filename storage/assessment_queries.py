@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from storage.claims import insert_once
 from storage.models import (
@@ -51,7 +51,10 @@ _LOCKED_WITH_LATEST = (
         .scalar_subquery(),
     )
     .where(Assessment.id == bindparam("assessment_id"), Assessment.team_id == bindparam("team_id"))
-    .with_for_update()
+    # The point snapshot joined in (one statement, not a selectin second); only the
+    # assessment's row is locked, as before.
+    .options(joinedload(Assessment.points))
+    .with_for_update(of=Assessment)
 )
 
 
@@ -61,9 +64,11 @@ def assessment_for_update_with_latest(
     """`assessment_for_update`, and the id of its service's newest assessment (what
     `latest_assessment` would load whole) in the same statement: a click checks that its
     assessment is still the current one without another read. Built once (see below)."""
-    row = session.execute(
-        _LOCKED_WITH_LATEST, {"assessment_id": assessment_id, "team_id": team_id}
-    ).one_or_none()
+    row = (
+        session.execute(_LOCKED_WITH_LATEST, {"assessment_id": assessment_id, "team_id": team_id})
+        .unique()
+        .one_or_none()
+    )
     return None if row is None else (row[0], row[1])
 
 
