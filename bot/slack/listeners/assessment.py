@@ -38,7 +38,7 @@ from bot.slack import view_state
 from bot.slack.after_ack import later
 from bot.slack.closed_cards import close_card
 from bot.slack.errors import COULD_NOT_SAVE, DATABASE_ERRORS, tell_user_on_failure
-from bot.slack.lookup import manages, named_service, refusal_text
+from bot.slack.lookup import manages, named_in, named_service, refusal_text
 from bot.slack.router import CommandRequest, CommandRouter
 from bot.slack.starting import start_or_resume
 from bot.slack.status_view import open_status, refresh_status, status_blocks, view_of
@@ -175,14 +175,17 @@ def _start(request: CommandRequest) -> None:
 
 
 def _status(request: CommandRequest) -> None:
+    """Found and shown in one reading session (each session costs a pooled connection's
+    check-out, which on PostgreSQL pings the server); the reply goes once it has closed."""
     deps = request.deps
     now = deps.clock()
-    service = named_service(request, "/assess status <service>")
-    if service is None:
-        return
     with deps.sessions() as session:
-        blocks = status_blocks(deps, session, service, now)
-    request.reply(f"Status of {safe(service.name, 80)}", blocks)
+        found = named_in(request, "/assess status <service>", session)
+        blocks = status_blocks(deps, session, found, now) if isinstance(found, Service) else []
+    if isinstance(found, str):
+        request.reply(found)
+        return
+    request.reply(f"Status of {safe(found.name, 80)}", blocks)
 
 
 def _status_modal(
