@@ -28,7 +28,6 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from storage.models import Answer, Assessment, Service, ServiceOwner
-from storage.reads import among
 from storage.values import Rating
 from storage.views import AssessmentView, ServiceView
 
@@ -55,13 +54,6 @@ class LatestAssessment:
     counts: RatingCounts
 
 
-def _chosen(team_id: str, service_ids: Collection[int] | None) -> list[ColumnElement[bool]]:
-    """The workspace's live services, or exactly these of its services (archived or not)."""
-    if service_ids is not None:
-        return [Service.team_id == team_id, among(Service.id, service_ids)]
-    return [Service.team_id == team_id, Service.archived_at.is_(None)]
-
-
 def owners_of(session: Session, where: Sequence[ColumnElement[bool]]) -> dict[int, tuple[str, ...]]:
     """The owners of the services matching `where`, by service id, in one statement."""
     owners: defaultdict[int, list[str]] = defaultdict(list)
@@ -75,30 +67,45 @@ def owners_of(session: Session, where: Sequence[ColumnElement[bool]]) -> dict[in
     return {service_id: tuple(users) for service_id, users in owners.items()}
 
 
+# Built once, run through Core (a read path): `/assess list` and the Home tab read these on every
+# request, and building the selects and their cache keys cost more than running them.
+_LIVE = [Service.team_id == bindparam("team_id"), Service.archived_at.is_(None)]
+_LIVE_OWNERS = (
+    select(ServiceOwner.service_id, ServiceOwner.user_id)
+    .join(Service, Service.id == ServiceOwner.service_id)
+    .where(*_LIVE)
+    .order_by(ServiceOwner.service_id, ServiceOwner.user_id)
+)
+_LIVE_SERVICES = (
+    select(
+        Service.id,
+        Service.team_id,
+        Service.name,
+        Service.standard_id,
+        Service.phase,
+        Service.team_channel_id,
+        Service.next_due_on,
+        Service.service_type,
+        Service.description,
+        Service.interval_months,
+        Service.last_assessed_on,
+        Service.due_reason,
+        Service.snoozed_until,
+        Service.publishable,
+    )
+    .where(*_LIVE)
+    .order_by(Service.name_key)
+)
+
+
 def service_views(*, session: Session, team_id: str) -> list[ServiceView]:
     """The workspace's live services by name, with their owners: two statements."""
-    where = _chosen(team_id, None)
-    owners = owners_of(session, where)
-    rows = session.execute(
-        select(
-            Service.id,
-            Service.team_id,
-            Service.name,
-            Service.standard_id,
-            Service.phase,
-            Service.team_channel_id,
-            Service.next_due_on,
-            Service.service_type,
-            Service.description,
-            Service.interval_months,
-            Service.last_assessed_on,
-            Service.due_reason,
-            Service.snoozed_until,
-            Service.publishable,
-        )
-        .where(*where)
-        .order_by(Service.name_key)
-    )
+    connection = session.connection()
+    listed: defaultdict[int, list[str]] = defaultdict(list)
+    for service_id, user_id in connection.execute(_LIVE_OWNERS, {"team_id": team_id}).all():
+        listed[service_id].append(user_id)
+    owners = {service_id: tuple(users) for service_id, users in listed.items()}
+    rows = connection.execute(_LIVE_SERVICES, {"team_id": team_id}).all()
     views = []
     # Unpacked by position: reading 14 columns by name from 5,000 rows costs more than the query.
     for (
