@@ -8,7 +8,7 @@ the completion.
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -25,7 +25,6 @@ from storage.models import (
     ClaimStatus,
     CompletionPost,
 )
-from storage.reads import among, read_rows
 from storage.values import AssessmentStatus
 from storage.views import AnswerView
 
@@ -181,28 +180,44 @@ _NEWEST_COMPLETED = (
     .order_by(Assessment.id.desc())
     .limit(1)
 )
-
-
-def newest_completed_id(service_id: int, *, session: Session) -> int | None:
-    """The id of `previous_completed(service_id)` without loading it (read paths)."""
-    found = session.connection().execute(_NEWEST_COMPLETED, {"service_id": service_id})
-    return found.scalar()
-
-
-def titles_of(assessment_ids: Collection[int], *, session: Session) -> dict[int, dict[int, str]]:
-    """`point_titles` of several assessments in one statement, by assessment id."""
-    titles: dict[int, dict[int, str]] = {assessment_id: {} for assessment_id in assessment_ids}
-    if not titles:
-        return titles
-    rows = read_rows(
-        session,
-        select(AssessmentPoint.assessment_id, AssessmentPoint.number, AssessmentPoint.title)
-        .where(among(AssessmentPoint.assessment_id, titles))
-        .order_by(AssessmentPoint.assessment_id, AssessmentPoint.number),
+_TITLES_WITH_REVIEWED = (
+    select(
+        AssessmentPoint.assessment_id,
+        AssessmentPoint.number,
+        AssessmentPoint.title,
+        _NEWEST_COMPLETED.scalar_subquery(),
     )
-    for assessment_id, number, title in rows:
-        titles[assessment_id][number] = title
-    return titles
+    .where(
+        AssessmentPoint.assessment_id.in_(
+            [bindparam("assessment_id"), _NEWEST_COMPLETED.scalar_subquery()]
+        )
+    )
+    .order_by(AssessmentPoint.assessment_id, AssessmentPoint.number)
+)
+
+
+def titles_with_reviewed(
+    assessment_id: int, service_id: int, *, session: Session
+) -> tuple[dict[int, str], int | None, dict[int, str]]:
+    """For `/assess status`, in one statement: the point titles of `assessment_id`, the id of
+    the service's newest completed assessment (what `previous_completed` would load whole; it
+    may be `assessment_id` itself) and that one's titles. Only if the assessment had no points
+    at all would the rows not say which assessment is the newest completed; then it is asked."""
+    rows = (
+        session.connection()
+        .execute(_TITLES_WITH_REVIEWED, {"assessment_id": assessment_id, "service_id": service_id})
+        .all()
+    )
+    if rows:
+        reviewed_id = rows[0][3]
+    else:
+        found = session.connection().execute(_NEWEST_COMPLETED, {"service_id": service_id})
+        reviewed_id = found.scalar()
+    titles: dict[int, dict[int, str]] = {assessment_id: {}}
+    for of, number, title, _ in rows:
+        titles.setdefault(of, {})[number] = title
+    reviewed = {} if reviewed_id is None else titles.get(reviewed_id, {})
+    return titles[assessment_id], reviewed_id, reviewed
 
 
 def point_titles(assessment_id: int, *, session: Session) -> dict[int, str]:

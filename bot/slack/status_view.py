@@ -27,7 +27,7 @@ from bot.core.services import due_of
 from bot.deps import Deps
 from bot.slack.errors import SLACK_CALL_ERRORS, slack_error_code
 from storage.action_queries import action_counts
-from storage.assessment_queries import current_answer_views, newest_completed_id, titles_of
+from storage.assessment_queries import current_answer_views, titles_with_reviewed
 from storage.models import Service
 from storage.outcome_queries import measures_for_service
 from storage.reminder_queries import current_snooze
@@ -42,17 +42,18 @@ def status_blocks(
     deps: Deps, session: Session, service: Service, now: datetime, limit: int = 50
 ) -> list[Block]:
     """A read path: the answers, titles and the reviewed assessment's id are read as columns
-    (no entities), and the titles of the latest and the reviewed assessment in one statement;
+    (no entities), the latter two, for the latest and the reviewed assessment, in one statement;
     a service not snoozed now cannot have a snooze running, so that read is skipped."""
     line = service_lines([service_view(service)], catalogue=deps.catalogue, session=session)[0]
     answers: dict[int, AnswerView] = {}
-    reviewed_id = None
-    titles: dict[int, dict[int, str]] = {}
+    titles: dict[int, str] = {}
+    reviewed_id: int | None = None  # peer review (#15): the newest completed assessment
+    reviewed_titles: dict[int, str] = {}
     if line.latest is not None:  # without any assessment there is none completed either
         answers = current_answer_views(line.latest.id, session=session)
-        reviewed_id = newest_completed_id(service.id, session=session)  # peer review (#15)
-        wanted = [line.latest.id] if reviewed_id is None else [line.latest.id, reviewed_id]
-        titles = titles_of(wanted, session=session)
+        titles, reviewed_id, reviewed_titles = titles_with_reviewed(
+            line.latest.id, service.id, session=session
+        )
     today = now.astimezone(deps.settings.timezone).date()
     snoozed = service.snoozed_until is not None and service.snoozed_until > now
     snooze = current_snooze(session=session, service_id=service.id, now=now) if snoozed else None
@@ -61,16 +62,14 @@ def status_blocks(
         session=session, team_id=service.team_id, today=today, service_ids=[service.id]
     ).get(service.id)
     reviews = (
-        review_status_blocks(
-            assessment_reviews(reviewed_id, session=session), titles.get(reviewed_id, {})
-        )
+        review_status_blocks(assessment_reviews(reviewed_id, session=session), reviewed_titles)
         if reviewed_id is not None
         else []
     )
     blocks = build_status(
         line,
         answers,
-        titles.get(line.latest.id, {}) if line.latest is not None else {},
+        titles,
         today=today,
         now=now,
         snooze=snooze,
