@@ -10,9 +10,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session, aliased, selectinload
+from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from storage.claims import insert_once
 from storage.models import (
@@ -25,6 +26,7 @@ from storage.models import (
     CompletionPost,
 )
 from storage.values import AssessmentStatus
+from storage.views import AnswerView
 
 
 def assessment_for_update(
@@ -36,6 +38,37 @@ def assessment_for_update(
         .where(Assessment.id == assessment_id, Assessment.team_id == team_id)
         .with_for_update()
     ).one_or_none()
+
+
+_newer = aliased(Assessment)
+_LOCKED_WITH_LATEST = (
+    select(
+        Assessment,
+        select(func.max(_newer.id))
+        .where(_newer.service_id == Assessment.service_id)
+        .correlate(Assessment)
+        .scalar_subquery(),
+    )
+    .where(Assessment.id == bindparam("assessment_id"), Assessment.team_id == bindparam("team_id"))
+    # The point snapshot joined in (one statement, not a selectin second); only the
+    # assessment's row is locked, as before.
+    .options(joinedload(Assessment.points))
+    .with_for_update(of=Assessment)
+)
+
+
+def assessment_for_update_with_latest(
+    assessment_id: int, *, team_id: str, session: Session
+) -> tuple[Assessment, int] | None:
+    """`assessment_for_update`, and the id of its service's newest assessment (what
+    `latest_assessment` would load whole) in the same statement: a click checks that its
+    assessment is still the current one without another read. Built once (see below)."""
+    row = (
+        session.execute(_LOCKED_WITH_LATEST, {"assessment_id": assessment_id, "team_id": team_id})
+        .unique()
+        .one_or_none()
+    )
+    return None if row is None else (row[0], row[1])
 
 
 def assessment_by_id(assessment_id: int, *, team_id: str, session: Session) -> Assessment | None:
@@ -86,6 +119,105 @@ def current_answers(assessment_id: int, *, session: Session) -> dict[int, Answer
     )
     rows = session.scalars(select(Answer).where(Answer.id.in_(newest)))
     return {answer.point_number: answer for answer in rows}
+
+
+# --- read paths: columns through Core, statements built once --------------------------------
+#
+# `/assess status` and a click's thread update read the answers only to show them. Building
+# `Answer` entities, and building (and deriving the cache key of) these selects per request,
+# cost more CPU than the database took to run them; the statements below are built once, with
+# bound parameters, and run through Core on the session's connection (see `storage.reads`:
+# read paths only, where nothing is pending).
+
+_ANSWER_COLUMNS = (
+    Answer.point_number,
+    Answer.rating,
+    Answer.answered_by,
+    Answer.answered_at,
+    Answer.evidence,
+    Answer.evidence_links,
+    Answer.id,
+    Answer.assessment_id,
+)
+
+
+def _answer_view(row: Sequence[Any]) -> AnswerView:
+    """A row of `_ANSWER_COLUMNS` as the snapshot `storage.view_rows.answer_view` takes."""
+    number, rating, answered_by, answered_at, evidence, links, answer_id, assessment_id = row
+    return AnswerView(
+        point_number=number,
+        rating=rating,
+        answered_by=answered_by,
+        answered_at=answered_at,
+        evidence=evidence or "",
+        evidence_links=tuple(links or ()),
+        id=answer_id,
+        assessment_id=assessment_id,
+    )
+
+
+_CURRENT_ANSWERS = select(*_ANSWER_COLUMNS).where(
+    Answer.id.in_(
+        select(func.max(Answer.id))
+        .where(Answer.assessment_id == bindparam("assessment_id"))
+        .group_by(Answer.point_number)
+    )
+)
+
+
+def current_answer_views(assessment_id: int, *, session: Session) -> dict[int, AnswerView]:
+    """`current_answers` as snapshots, for read paths (no entities, no autoflush)."""
+    rows = session.connection().execute(_CURRENT_ANSWERS, {"assessment_id": assessment_id})
+    return {row[0]: _answer_view(row) for row in rows.all()}
+
+
+_NEWEST_COMPLETED = (
+    select(Assessment.id)
+    .where(
+        Assessment.service_id == bindparam("service_id"),
+        Assessment.status == AssessmentStatus.COMPLETED,
+    )
+    .order_by(Assessment.id.desc())
+    .limit(1)
+)
+_TITLES_WITH_REVIEWED = (
+    select(
+        AssessmentPoint.assessment_id,
+        AssessmentPoint.number,
+        AssessmentPoint.title,
+        _NEWEST_COMPLETED.scalar_subquery(),
+    )
+    .where(
+        AssessmentPoint.assessment_id.in_(
+            [bindparam("assessment_id"), _NEWEST_COMPLETED.scalar_subquery()]
+        )
+    )
+    .order_by(AssessmentPoint.assessment_id, AssessmentPoint.number)
+)
+
+
+def titles_with_reviewed(
+    assessment_id: int, service_id: int, *, session: Session
+) -> tuple[dict[int, str], int | None, dict[int, str]]:
+    """For `/assess status`, in one statement: the point titles of `assessment_id`, the id of
+    the service's newest completed assessment (what `previous_completed` would load whole; it
+    may be `assessment_id` itself) and that one's titles. Only if the assessment had no points
+    at all would the rows not say which assessment is the newest completed; then it is asked."""
+    rows = (
+        session.connection()
+        .execute(_TITLES_WITH_REVIEWED, {"assessment_id": assessment_id, "service_id": service_id})
+        .all()
+    )
+    if rows:
+        reviewed_id = rows[0][3]
+    else:
+        found = session.connection().execute(_NEWEST_COMPLETED, {"service_id": service_id})
+        reviewed_id = found.scalar()
+    titles: dict[int, dict[int, str]] = {assessment_id: {}}
+    for of, number, title, _ in rows:
+        titles.setdefault(of, {})[number] = title
+    reviewed = {} if reviewed_id is None else titles.get(reviewed_id, {})
+    return titles[assessment_id], reviewed_id, reviewed
 
 
 def point_titles(assessment_id: int, *, session: Session) -> dict[int, str]:
@@ -143,34 +275,45 @@ def unposted_cards(assessment_id: int, *, session: Session) -> list[Card]:
     )
 
 
+_PREVIOUS_ID = (
+    select(Assessment.id)
+    .where(
+        Assessment.service_id == bindparam("service_id"),
+        Assessment.status == AssessmentStatus.COMPLETED,
+        Assessment.id < bindparam("before_id"),
+    )
+    .order_by(Assessment.id.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+_inner = aliased(Answer)
+_PREVIOUS_ANSWERS = (
+    select(Assessment.id, *_ANSWER_COLUMNS)
+    .outerjoin(
+        Answer,
+        Answer.id.in_(
+            select(func.max(_inner.id))
+            .where(_inner.assessment_id == _PREVIOUS_ID)
+            .group_by(_inner.point_number)
+        ),
+    )
+    .where(Assessment.id == _PREVIOUS_ID)
+)
+
+
 def previous_completed_answers(
     service_id: int, *, before_id: int, session: Session
-) -> tuple[int | None, dict[int, Answer]]:
+) -> tuple[int | None, dict[int, AnswerView]]:
     """The newest completed assessment before `before_id` (its id, None when there is none)
-    and its current answers, in one statement: a card shows the last rating beside its own."""
-    previous = (
-        select(Assessment.id)
-        .where(
-            Assessment.service_id == service_id,
-            Assessment.status == AssessmentStatus.COMPLETED,
-            Assessment.id < before_id,
-        )
-        .order_by(Assessment.id.desc())
-        .limit(1)
-        .scalar_subquery()
+    and its current answers as snapshots, in one statement: a card shows the last rating
+    beside its own. A read path (Core, no autoflush): the thread's state is read after the
+    save has committed."""
+    rows = (
+        session.connection()
+        .execute(_PREVIOUS_ANSWERS, {"service_id": service_id, "before_id": before_id})
+        .all()
     )
-    inner = aliased(Answer)
-    newest = (
-        select(func.max(inner.id))
-        .where(inner.assessment_id == previous)
-        .group_by(inner.point_number)
-    )
-    rows = session.execute(
-        select(Assessment.id, Answer)
-        .outerjoin(Answer, Answer.id.in_(newest))
-        .where(Assessment.id == previous)
-    ).all()
-    answers = {answer.point_number: answer for _, answer in rows if answer is not None}
+    answers = {row[1]: _answer_view(row[1:]) for row in rows if row[7] is not None}
     return (rows[0][0] if rows else None), answers
 
 

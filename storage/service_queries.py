@@ -2,19 +2,31 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import bindparam, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
-from storage.models import Assessment, Service
+from storage.models import Assessment, Service, ServiceOwner
+from storage.views import ServiceView
+
+# Built once, the owners joined in (the relationship's order kept): a command names its service
+# on every request, and building the select, deriving its cache key and a second statement for
+# the owners (selectin) was most of that lookup's CPU.
+_BY_ID = (
+    select(Service)
+    .where(Service.id == bindparam("service_id"), Service.team_id == bindparam("team_id"))
+    .options(joinedload(Service.owners))
+)
+_BY_NAME = (
+    select(Service)
+    .where(Service.team_id == bindparam("team_id"), Service.name_key == bindparam("name_key"))
+    .options(joinedload(Service.owners))
+)
 
 
 def service_by_id(service_id: int, *, team_id: str, session: Session) -> Service | None:
     """The service, only if it belongs to `team_id` (button values can be forged)."""
-    return session.scalars(
-        select(Service)
-        .where(Service.id == service_id, Service.team_id == team_id)
-        .options(selectinload(Service.owners))
-    ).one_or_none()
+    found = session.scalars(_BY_ID, {"service_id": service_id, "team_id": team_id})
+    return found.unique().one_or_none()
 
 
 def service_of_assessment(assessment_id: int, *, team_id: str, session: Session) -> Service | None:
@@ -27,12 +39,85 @@ def service_of_assessment(assessment_id: int, *, team_id: str, session: Session)
     ).one_or_none()
 
 
+# A click asks who may answer before it opens its transaction: the service's view and its owners
+# in one statement (an outer join, one row per owner), built once and run through Core. The ORM
+# `Service` with its selectin-loaded owners was two statements and most of that read's CPU.
+_SERVICE_OF_ASSESSMENT = (
+    select(
+        Service.id,
+        Service.team_id,
+        Service.name,
+        Service.standard_id,
+        Service.phase,
+        Service.team_channel_id,
+        Service.next_due_on,
+        Service.service_type,
+        Service.description,
+        Service.interval_months,
+        Service.last_assessed_on,
+        Service.due_reason,
+        Service.snoozed_until,
+        Service.publishable,
+        ServiceOwner.user_id,
+    )
+    .join(Assessment, Assessment.service_id == Service.id)
+    .outerjoin(ServiceOwner, ServiceOwner.service_id == Service.id)
+    .where(Assessment.id == bindparam("assessment_id"), Assessment.team_id == bindparam("team_id"))
+    .order_by(ServiceOwner.user_id)
+)
+
+
+def service_view_of_assessment(
+    assessment_id: int, *, team_id: str, session: Session
+) -> ServiceView | None:
+    """`service_of_assessment` as a snapshot, for a read path (Core: no entities, no
+    autoflush), in one statement."""
+    rows = (
+        session.connection()
+        .execute(_SERVICE_OF_ASSESSMENT, {"assessment_id": assessment_id, "team_id": team_id})
+        .all()
+    )
+    if not rows:
+        return None
+    (
+        service_id,
+        team,
+        name,
+        standard_id,
+        phase,
+        channel_id,
+        next_due_on,
+        service_type,
+        description,
+        interval_months,
+        last_assessed_on,
+        due_reason,
+        snoozed_until,
+        publishable,
+        _,
+    ) = rows[0]
+    return ServiceView(
+        id=service_id,
+        team_id=team,
+        name=name,
+        standard_id=standard_id,
+        phase=phase,
+        team_channel_id=channel_id,
+        next_due_on=next_due_on,
+        owner_ids=tuple(row[14] for row in rows if row[14] is not None),
+        service_type=service_type or ServiceView.service_type,
+        description=description or "",
+        interval_months=interval_months,
+        last_assessed_on=last_assessed_on,
+        due_reason=due_reason,
+        snoozed_until=snoozed_until,
+        publishable=bool(publishable),
+    )
+
+
 def service_by_name(name: str, *, team_id: str, session: Session) -> Service | None:
-    return session.scalars(
-        select(Service)
-        .where(Service.team_id == team_id, Service.name_key == name_key(name))
-        .options(selectinload(Service.owners))
-    ).one_or_none()
+    found = session.scalars(_BY_NAME, {"team_id": team_id, "name_key": name_key(name)})
+    return found.unique().one_or_none()
 
 
 def service_names(*, team_id: str, session: Session) -> list[str]:

@@ -25,7 +25,8 @@ from storage.overview_queries import service_views
 from storage.reminder_queries import due_services
 from storage.summary_queries import load_portfolio
 from tests.click_costs import click_cost, prepare
-from tests.harness import RunningApp
+from tests.click_costs import counting as counting_click
+from tests.harness import CHANNEL, OWNER, RunningApp
 
 TODAY = date(2026, 3, 3)
 NOW = datetime(2026, 3, 3, 10, tzinfo=UTC)
@@ -228,3 +229,33 @@ def test_a_click_sends_the_same_statements_however_much_is_answered(
             prepare(app, history=history, answered=answered, name=f"S{history}{answered}")
             costs[history, answered] = click_cost(app).statements
     assert len(set(costs.values())) == 1, costs
+    # Pinned (issue #17): SQLite sends BEGIN / BEGIN IMMEDIATE as statements of their own, and
+    # PostgreSQL a SET LOCAL statement_timeout in each writing transaction. Ack path: the
+    # permission read, the locked assessment with its points and newest id, the current answers,
+    # the answer, the cards closed, the cards read, the next card. After the ack: the previous
+    # assessment's answers, each shown point's actions, the measures (3), the card's ts.
+    backend = app.deps.engine.dialect.name
+    assert set(costs.values()) == {CLICK_STATEMENTS[backend]}, costs
+
+
+CLICK_STATEMENTS = {"sqlite": (9, 9), "postgresql": (8, 8)}
+# Without a completed assessment there are no peer reviews to read: one statement fewer.
+STATUS_STATEMENTS = {"sqlite": {False: 9, True: 10}, "postgresql": {False: 8, True: 9}}
+
+
+def test_status_sends_the_same_statements_however_much_is_answered(
+    slack_app_each_db: RunningApp,
+) -> None:
+    """`/assess status`, with 1 or 12 points answered: a fixed number of statements (pinned,
+    issue #17), one more with a completed assessment behind (its reviews are read)."""
+    app = slack_app_each_db
+    sent = {}
+    for history in (False, True):
+        for answered in (1, 12):
+            name = f"S{history}{answered}"
+            prepare(app, history=history, answered=answered, name=name)
+            with counting_click(app) as cost:
+                app.driver.command(f"status {name}", user=OWNER, channel=CHANNEL)
+            sent[history, answered] = len(cost.ack) + len(cost.after_ack)
+    expected = STATUS_STATEMENTS[app.deps.engine.dialect.name]
+    assert sent == {(h, a): expected[h] for h, a in sent}, sent

@@ -19,6 +19,7 @@ from bot.core.flow import FlowError
 from storage.assessment_queries import latest_assessment
 from storage.models import Assessment, Service
 from storage.values import AssessmentStatus
+from storage.views import ServiceView
 
 
 class Source(StrEnum):
@@ -50,10 +51,18 @@ class ClosedAssessment(FlowError):
 
 
 def check_open(
-    assessment: Assessment, service: Service, *, source: Source, session: Session
+    assessment: Assessment,
+    service: Service | ServiceView,
+    *,
+    source: Source,
+    session: Session,
+    latest_id: int | None = None,
 ) -> None:
-    """Raise ClosedAssessment unless `source` may still write into `assessment`."""
-    latest = latest_assessment(service.id, session=session)
+    """Raise ClosedAssessment unless `source` may still write into `assessment`.
+
+    `latest_id`: the id of the service's newest assessment, when the caller read it with the
+    assessment; if that is this assessment, nothing newer needs loading."""
+    latest = None if latest_id == assessment.id else latest_assessment(service.id, session=session)
     replaced = latest is not None and latest.id != assessment.id
     finished = assessment.status != AssessmentStatus.IN_PROGRESS
     if not replaced and not (finished and source == Source.CARD):

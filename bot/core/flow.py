@@ -8,7 +8,7 @@ key on (assessment, point, attempt) means two people answering at once reserve i
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -322,14 +322,17 @@ def reserve_next_card(
 
 def complete_if_done(
     assessment: Assessment,
-    service: Service,
+    service: Service | Callable[[], Service],
     *,
     now: datetime,
     tz: ZoneInfo,
     session: Session,
     answers: Mapping[int, Answer] | None = None,
 ) -> Tally | None:
-    """Close the assessment when every point has a rating; the tally only for the closer."""
+    """Close the assessment when every point has a rating; the tally only for the closer.
+
+    `service`, or how to load it: only the closing call writes to it, so a click that does not
+    complete need not read it in its transaction."""
     if assessment.status != AssessmentStatus.IN_PROGRESS:
         return None
     if answers is None:
@@ -337,6 +340,8 @@ def complete_if_done(
     result = tally(point_numbers(assessment), answers)
     if not result.complete:
         return None
+    if not isinstance(service, Service):
+        service = service()
     assessment.status = AssessmentStatus.COMPLETED
     assessment.completed_at = now
     today = now.astimezone(tz).date()

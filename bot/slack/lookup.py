@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 
 from slack_sdk import WebClient
+from sqlalchemy.orm import Session
 
 from bot.blocks.words import mention
 from bot.core.commands import join_name
@@ -39,16 +40,23 @@ def not_found_text(result: NotFound) -> str:
 
 def named_service(request: CommandRequest, usage: str) -> Service | None:
     """The service named in the arguments, or None after telling the person why not."""
-    name = join_name(request.args)
-    if not name:
-        request.reply(f"Which service? Usage: `{usage}`")
-        return None
     with request.deps.sessions() as session:
-        found = find_service(name, team_id=request.team_id, session=session)
-    if isinstance(found, NotFound):
-        request.reply(not_found_text(found))
+        found = named_in(request, usage, session)
+    if isinstance(found, str):
+        request.reply(found)
         return None
     return found
+
+
+def named_in(request: CommandRequest, usage: str, session: Session) -> Service | str:
+    """The service named in the arguments, read in the caller's session, or what to tell the
+    person instead (the caller replies once its session has closed). A command that goes on
+    reading about the service (`/assess status`) then needs only the one session."""
+    name = join_name(request.args)
+    if not name:
+        return f"Which service? Usage: `{usage}`"
+    found = find_service(name, team_id=request.team_id, session=session)
+    return not_found_text(found) if isinstance(found, NotFound) else found
 
 
 def refusal_text(service: Service | ServiceView, action: str) -> str:

@@ -27,12 +27,12 @@ from bot.core.services import due_of
 from bot.deps import Deps
 from bot.slack.errors import SLACK_CALL_ERRORS, slack_error_code
 from storage.action_queries import action_counts
-from storage.assessment_queries import current_answers, point_titles, previous_completed
+from storage.assessment_queries import current_answer_views, titles_with_reviewed
 from storage.models import Service
 from storage.outcome_queries import measures_for_service
 from storage.reminder_queries import current_snooze
 from storage.service_queries import service_by_id
-from storage.view_rows import answer_views, service_view
+from storage.view_rows import service_view
 from storage.views import AnswerView
 
 logger = logging.getLogger(__name__)
@@ -41,25 +41,29 @@ logger = logging.getLogger(__name__)
 def status_blocks(
     deps: Deps, session: Session, service: Service, now: datetime, limit: int = 50
 ) -> list[Block]:
+    """A read path: the answers, titles and the reviewed assessment's id are read as columns
+    (no entities), the latter two, for the latest and the reviewed assessment, in one statement;
+    a service not snoozed now cannot have a snooze running, so that read is skipped."""
     line = service_lines([service_view(service)], catalogue=deps.catalogue, session=session)[0]
     answers: dict[int, AnswerView] = {}
     titles: dict[int, str] = {}
-    if line.latest is not None:
-        answers = answer_views(current_answers(line.latest.id, session=session))
-        titles = point_titles(line.latest.id, session=session)
+    reviewed_id: int | None = None  # peer review (#15): the newest completed assessment
+    reviewed_titles: dict[int, str] = {}
+    if line.latest is not None:  # without any assessment there is none completed either
+        answers = current_answer_views(line.latest.id, session=session)
+        titles, reviewed_id, reviewed_titles = titles_with_reviewed(
+            line.latest.id, service.id, session=session
+        )
     today = now.astimezone(deps.settings.timezone).date()
-    snooze = current_snooze(session=session, service_id=service.id, now=now)
+    snoozed = service.snoozed_until is not None and service.snoozed_until > now
+    snooze = current_snooze(session=session, service_id=service.id, now=now) if snoozed else None
     why = due_sentence(due_of(service, deps.settings.timezone), service.phase)
     counts = action_counts(  # improvement actions (#14)
         session=session, team_id=service.team_id, today=today, service_ids=[service.id]
     ).get(service.id)
-    reviewed = previous_completed(service.id, session=session)  # peer review (#15)
     reviews = (
-        review_status_blocks(
-            assessment_reviews(reviewed.id, session=session),
-            {point.number: point.title for point in reviewed.points},
-        )
-        if reviewed is not None
+        review_status_blocks(assessment_reviews(reviewed_id, session=session), reviewed_titles)
+        if reviewed_id is not None
         else []
     )
     blocks = build_status(

@@ -31,7 +31,7 @@ from bot.slack.claimed_post import post_claimed
 from bot.slack.errors import SLACK_CALL_ERRORS, slack_error_code
 from storage.action_queries import actioned_points, point_actions
 from storage.assessment_queries import (
-    current_answers,
+    current_answer_views,
     previous_completed_answers,
     record_card_posted,
     record_completion_sent,
@@ -41,7 +41,7 @@ from storage.assessment_queries import (
 from storage.models import Assessment, Card, Service
 from storage.outcome_queries import measures_for_service
 from storage.values import MeasureView
-from storage.view_rows import answer_views, assessment_view, service_view
+from storage.view_rows import assessment_view, service_view
 from storage.views import ActionItem, AnswerView, AssessmentView, ServiceView
 
 logger = logging.getLogger(__name__)
@@ -119,7 +119,7 @@ def thread_state(
         answers=answers,
         today=deps.clock().astimezone(deps.settings.timezone).date(),
         previous_id=previous_id,
-        previous=answer_views(previous),
+        previous=previous,
         actions=actions,
         measures=tuple(measures),
         actioned=frozenset(actioned),
@@ -136,7 +136,7 @@ def loaded_state(
 ) -> ThreadState:
     """The state of the thread of rows a caller already has (read their answers first)."""
     with deps.sessions() as session:
-        answers = answer_views(current_answers(assessment.id, session=session))
+        answers = current_answer_views(assessment.id, session=session)
     return thread_state(
         deps,
         assessment_view(assessment),

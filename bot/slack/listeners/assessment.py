@@ -38,7 +38,7 @@ from bot.slack import view_state
 from bot.slack.after_ack import later
 from bot.slack.closed_cards import close_card
 from bot.slack.errors import COULD_NOT_SAVE, DATABASE_ERRORS, tell_user_on_failure
-from bot.slack.lookup import manages, named_service, refusal_text
+from bot.slack.lookup import manages, named_in, named_service, refusal_text
 from bot.slack.router import CommandRequest, CommandRouter
 from bot.slack.starting import start_or_resume
 from bot.slack.status_view import open_status, refresh_status, status_blocks, view_of
@@ -57,13 +57,13 @@ from bot.slack.thread import (
 )
 from storage.assessment_queries import (
     assessment_by_id,
-    assessment_for_update,
+    assessment_for_update_with_latest,
     cards_of,
     claim_completion,
     current_answers,
 )
 from storage.models import Service
-from storage.service_queries import service_by_id, service_of_assessment
+from storage.service_queries import service_by_id, service_view_of_assessment
 from storage.values import Rating
 from storage.view_rows import answer_view, answer_views, assessment_view, service_view
 from storage.views import AnswerView, AssessmentView, ServiceView
@@ -175,14 +175,17 @@ def _start(request: CommandRequest) -> None:
 
 
 def _status(request: CommandRequest) -> None:
+    """Found and shown in one reading session (each session costs a pooled connection's
+    check-out, which on PostgreSQL pings the server); the reply goes once it has closed."""
     deps = request.deps
     now = deps.clock()
-    service = named_service(request, "/assess status <service>")
-    if service is None:
-        return
     with deps.sessions() as session:
-        blocks = status_blocks(deps, session, service, now)
-    request.reply(f"Status of {safe(service.name, 80)}", blocks)
+        found = named_in(request, "/assess status <service>", session)
+        blocks = status_blocks(deps, session, found, now) if isinstance(found, Service) else []
+    if isinstance(found, str):
+        request.reply(found)
+        return
+    request.reply(f"Status of {safe(found.name, 80)}", blocks)
 
 
 def _status_modal(
@@ -331,19 +334,26 @@ def _save(
     team_id, user_id = body["team"]["id"], body["user"]["id"]
     now = deps.clock()
     with deps.sessions() as session:  # who may answer: read, then let go before asking Slack
-        checked = service_of_assessment(assessment_id, team_id=team_id, session=session)
+        checked = service_view_of_assessment(assessment_id, team_id=team_id, session=session)
     if checked is None:
         return None
     if not manages(deps, client, user_id, checked):
         raise _Refused(refusal_text(checked, "answer for it"))
     with deps.sessions.begin() as session:
-        assessment = assessment_for_update(assessment_id, team_id=team_id, session=session)
-        if assessment is None:
+        locked = assessment_for_update_with_latest(assessment_id, team_id=team_id, session=session)
+        if locked is None:
             return None
-        service = session.get(Service, assessment.service_id)
-        assert service is not None
+        assessment, latest_id = locked
+        loaded: list[Service] = []  # the service's row, read only by a completing click
+
+        def service() -> Service:
+            found = session.get(Service, assessment.service_id)
+            assert found is not None
+            loaded.append(found)
+            return found
+
         try:
-            check_open(assessment, service, source=source, session=session)
+            check_open(assessment, checked, source=source, session=session, latest_id=latest_id)
             answers = current_answers(assessment.id, session=session)
             if evidence is not None:
                 record_evidence(
@@ -383,7 +393,11 @@ def _save(
         )
         cards = cards_of(assessment.id, session=session)
         card = reserve_next_card(assessment, now=now, session=session, answers=answers, cards=cards)
-        seen, served = assessment_view(assessment), service_view(service)
+        # The snapshot the thread is built from: the service as the permission check read it
+        # a moment ago, or as this transaction left it when the click completed the assessment
+        # (its due date and last assessment changed).
+        seen = assessment_view(assessment)
+        served = service_view(loaded[0]) if loaded else checked
         claims = _claim_completions(deps, seen, served, session) if completed is not None else ()
         return Outcome(
             assessment=seen,
