@@ -13,8 +13,20 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from functools import cache
+from typing import Any
 
-from sqlalchemy import ColumnElement, Select, String, and_, func, select, type_coerce
+from sqlalchemy import (
+    ColumnElement,
+    Row,
+    Select,
+    String,
+    and_,
+    bindparam,
+    func,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import Session, aliased
 
 from storage.models import ClaimStatus, Measure, MeasurePoint, Reading, Service, SummaryPost
@@ -125,6 +137,15 @@ def add_reading(
 # --- loading -----------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _MeasureStatements:
+    """The three statements `load_measures` runs: measures, their points, their readings."""
+
+    measures: Select[*tuple[Any, ...]]
+    points: Select[*tuple[Any, ...]]
+    readings: Select[*tuple[Any, ...]]
+
+
 def load_measures(
     *,
     session: Session,
@@ -138,14 +159,19 @@ def load_measures(
     thousands of readings). `last_periods` keeps only each measure's newest periods: lists,
     nudges and the summary need the latest two or three, not years of history.
     """
+    return _load(session, _statements(where, include_retired, last_periods), {})
+
+
+def _statements(
+    where: Sequence[ColumnElement[bool]], include_retired: bool, last_periods: int | None
+) -> _MeasureStatements:
     conditions = [*where]
     if not include_retired:
         conditions.append(Measure.retired_at.is_(None))
     measure_ids = (
         select(Measure.id).join(Service, Service.id == Measure.service_id).where(*conditions)
     )
-    rows = read_rows(
-        session,
+    measures = (
         select(
             Measure.id,
             Measure.service_id,
@@ -162,17 +188,32 @@ def load_measures(
         )
         .join(Service, Service.id == Measure.service_id)
         .where(*conditions)
-        .order_by(Measure.service_id, Measure.id),
+        .order_by(Measure.service_id, Measure.id)
     )
-    points: dict[int, list[tuple[str, int]]] = {}
-    for measure_id, standard_id, number in read_rows(
-        session,
+    points = (
         select(MeasurePoint.measure_id, MeasurePoint.standard_id, MeasurePoint.point_number)
         .where(MeasurePoint.measure_id.in_(measure_ids))
-        .order_by(MeasurePoint.measure_id, MeasurePoint.standard_id, MeasurePoint.point_number),
-    ):
+        .order_by(MeasurePoint.measure_id, MeasurePoint.standard_id, MeasurePoint.point_number)
+    )
+    return _MeasureStatements(measures, points, _readings_statement(measure_ids, last_periods))
+
+
+@cache
+def _one_service(include_retired: bool) -> _MeasureStatements:
+    """One service's statements, built once with its id bound: `/assess status` and every
+    click's thread read them, and building the three selects (the readings' one a CTE with
+    a correlated subquery) and deriving their cache keys cost more than running them."""
+    return _statements([Service.id == bindparam("service_id")], include_retired, None)
+
+
+def _load(
+    session: Session, statements: _MeasureStatements, params: dict[str, Any]
+) -> dict[int, list[MeasureView]]:
+    rows = read_rows(session, statements.measures, params)
+    points: dict[int, list[tuple[str, int]]] = {}
+    for measure_id, standard_id, number in read_rows(session, statements.points, params):
         points.setdefault(measure_id, []).append((standard_id, number))
-    readings = _readings(session, measure_ids, last_periods)
+    readings = _winning_readings(read_rows(session, statements.readings, params))
     result: dict[int, list[MeasureView]] = {}
     # Unpacked as tuples: reading twelve fields of 15,000 rows by name cost more than building
     # the views from them.
@@ -211,19 +252,18 @@ def load_measures(
     return result
 
 
-def _readings(
-    session: Session, measure_ids: Select[int], last_periods: int | None
-) -> dict[int, list[ReadingView]]:
-    """Each measure's winning reading per period, oldest period first (one statement).
+def _readings_statement(
+    measure_ids: Select[int], last_periods: int | None
+) -> Select[*tuple[Any, ...]]:
+    """Each measure's readings, ordered by measure, period and id, for `_winning_readings`.
 
-    The winner is the newest row (highest id) of its period. Rows come ordered by measure,
-    period and id, so each period's winner is its last row, kept here as they stream past:
-    corrections are rare, and asking the database for winners (an anti-join, "no newer row
-    for the period") made PostgreSQL hash every reading of the workspace twice, half of the
-    summary's outcome load. With `last_periods`, each measure's cut-off (its n-th newest
-    period) is looked up first, once per measure, so only the readings after it are read:
-    ranking every reading to keep two per measure was most of the summary's outcomes load.
-    The cut-offs are MATERIALIZED so SQLite cannot fold them into a lookup per reading.
+    The winner of a period is its newest row (highest id): corrections are rare, and asking
+    the database for winners (an anti-join, "no newer row for the period") made PostgreSQL
+    hash every reading of the workspace twice, half of the summary's outcome load. With
+    `last_periods`, each measure's cut-off (its n-th newest period) is looked up first, once
+    per measure, so only the readings after it are read: ranking every reading to keep two per
+    measure was most of the summary's outcomes load. The cut-offs are MATERIALIZED so SQLite
+    cannot fold them into a lookup per reading.
     """
     statement = select(
         Reading.id,
@@ -265,12 +305,16 @@ def _readings(
                 Reading.measure_id == cutoffs.c.measure_id, Reading.period_start >= cutoffs.c.start
             ),
         )
+    return statement.order_by(Reading.measure_id, Reading.period_start, Reading.id)
+
+
+def _winning_readings(rows: Sequence[Row[*tuple[Any, ...]]]) -> dict[int, list[ReadingView]]:
+    """Each measure's winning reading per period, oldest period first: the last row of each
+    period, kept as the rows stream past in order."""
     periods: dict[tuple[object, object], Period] = {}
     readings: dict[int, list[ReadingView]] = {}
     last: tuple[object, object] | None = None  # (measure, period start) of the row before
-    for rid, measure_id, start, end, value, note, by, at in read_rows(
-        session, statement.order_by(Reading.measure_id, Reading.period_start, Reading.id)
-    ):
+    for rid, measure_id, start, end, value, note, by, at in rows:
         period = periods.get((start, end))
         if period is None:
             period = periods[(start, end)] = Period(_day(start), _day(end))
@@ -300,15 +344,14 @@ def reading_histories(
     if not measure_ids:
         return {}
     ids = select(Measure.id).where(Measure.id.in_(set(measure_ids)))
-    return {k: tuple(v) for k, v in _readings(session, ids, last_periods).items()}
+    rows = read_rows(session, _readings_statement(ids, last_periods))
+    return {k: tuple(v) for k, v in _winning_readings(rows).items()}
 
 
 def measures_for_service(
     *, session: Session, service_id: int, include_retired: bool = False
 ) -> list[MeasureView]:
-    found = load_measures(
-        session=session, where=[Service.id == service_id], include_retired=include_retired
-    )
+    found = _load(session, _one_service(include_retired), {"service_id": service_id})
     return found.get(service_id, [])
 
 

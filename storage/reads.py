@@ -11,8 +11,8 @@ Core does not autoflush: these reads are for read paths, where nothing is pendin
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
-from typing import TypeVarTuple
+from collections.abc import Collection, Mapping, Sequence
+from typing import Any, TypeVarTuple
 
 from sqlalchemy import ColumnElement, Integer, Row, Select, bindparam
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -20,10 +20,13 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 _Columns = TypeVarTuple("_Columns")
 
 
-def read_rows(session: Session, statement: Select[*_Columns]) -> Sequence[Row[*_Columns]]:
+def read_rows(
+    session: Session, statement: Select[*_Columns], params: Mapping[str, Any] | None = None
+) -> Sequence[Row[*_Columns]]:
     """Run a SELECT of columns (no ORM entities) on the session's connection, through Core,
-    and fetch every row at once (iterating a Core result fetches one row per call)."""
-    return session.connection().execute(statement).all()
+    and fetch every row at once (iterating a Core result fetches one row per call). `params`
+    binds a statement built once with `bindparam`s."""
+    return session.connection().execute(statement, params).all()
 
 
 def among(
