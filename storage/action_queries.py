@@ -11,11 +11,11 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import ColumnElement, Integer, and_, bindparam, case, func, select
+from sqlalchemy import ColumnElement, and_, bindparam, case, func, select
 from sqlalchemy.orm import Session, subqueryload
 
 from storage.models import ActionEvent, AssessmentPoint, ImprovementAction, Service, ServiceOwner
-from storage.reads import read_rows
+from storage.reads import literal_ids, read_rows
 from storage.reminder_queries import service_due
 from storage.values import ActionCounts, ActionStatus, ActionView, ServiceDue
 from storage.view_rows import action_item, service_view
@@ -159,9 +159,7 @@ _OPEN_COUNTS = (
     .group_by(ImprovementAction.service_id)
 )
 _OPEN_COUNTS_OF_THESE = _OPEN_COUNTS.where(
-    ImprovementAction.service_id.in_(
-        bindparam("service_ids", type_=Integer, expanding=True, literal_execute=True)
-    )
+    ImprovementAction.service_id.in_(literal_ids("service_ids"))
 )
 
 
@@ -169,7 +167,7 @@ def action_counts(
     *, session: Session, team_id: str, today: date, service_ids: Collection[int] | None = None
 ) -> dict[int, ActionCounts]:
     """Open and overdue actions per service of the workspace, in one grouped statement (built
-    once; the ids written into the SQL as numbers, as `storage.reads.among` explains)."""
+    once; the ids written into the SQL as numbers, as `storage.reads.literal_ids` explains)."""
     params: dict[str, object] = {"team_id": team_id, "today": today}
     query = _OPEN_COUNTS
     if service_ids is not None:

@@ -10,9 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import Select, bindparam, func, select, update
 from sqlalchemy.orm import Session, aliased, joinedload, selectinload
 
 from storage.claims import insert_once
@@ -25,7 +24,9 @@ from storage.models import (
     ClaimStatus,
     CompletionPost,
 )
+from storage.reads import read_rows
 from storage.values import AssessmentStatus
+from storage.view_rows import ANSWER_VIEW_COLUMNS, answer_view_of_row
 from storage.views import AnswerView
 
 
@@ -110,14 +111,19 @@ def previous_completed(
     return session.scalars(query.order_by(Assessment.id.desc()).limit(1)).first()
 
 
+# The newest answer of each answered point of one assessment: the rows `current_answers` loads
+# as entities (inside a click's transaction) and `current_answer_views` reads as columns.
+_NEWEST_ANSWER_IDS = (
+    select(func.max(Answer.id))
+    .where(Answer.assessment_id == bindparam("assessment_id"))
+    .group_by(Answer.point_number)
+)
+_CURRENT_ANSWER_ROWS = select(Answer).where(Answer.id.in_(_NEWEST_ANSWER_IDS))
+
+
 def current_answers(assessment_id: int, *, session: Session) -> dict[int, Answer]:
     """The newest answer of each answered point."""
-    newest = (
-        select(func.max(Answer.id))
-        .where(Answer.assessment_id == assessment_id)
-        .group_by(Answer.point_number)
-    )
-    rows = session.scalars(select(Answer).where(Answer.id.in_(newest)))
+    rows = session.scalars(_CURRENT_ANSWER_ROWS, {"assessment_id": assessment_id})
     return {answer.point_number: answer for answer in rows}
 
 
@@ -129,57 +135,28 @@ def current_answers(assessment_id: int, *, session: Session) -> dict[int, Answer
 # bound parameters, and run through Core on the session's connection (see `storage.reads`:
 # read paths only, where nothing is pending).
 
-_ANSWER_COLUMNS = (
-    Answer.point_number,
-    Answer.rating,
-    Answer.answered_by,
-    Answer.answered_at,
-    Answer.evidence,
-    Answer.evidence_links,
-    Answer.id,
-    Answer.assessment_id,
-)
-
-
-def _answer_view(row: Sequence[Any]) -> AnswerView:
-    """A row of `_ANSWER_COLUMNS` as the snapshot `storage.view_rows.answer_view` takes."""
-    number, rating, answered_by, answered_at, evidence, links, answer_id, assessment_id = row
-    return AnswerView(
-        point_number=number,
-        rating=rating,
-        answered_by=answered_by,
-        answered_at=answered_at,
-        evidence=evidence or "",
-        evidence_links=tuple(links or ()),
-        id=answer_id,
-        assessment_id=assessment_id,
-    )
-
-
-_CURRENT_ANSWERS = select(*_ANSWER_COLUMNS).where(
-    Answer.id.in_(
-        select(func.max(Answer.id))
-        .where(Answer.assessment_id == bindparam("assessment_id"))
-        .group_by(Answer.point_number)
-    )
-)
+_CURRENT_ANSWERS = select(*ANSWER_VIEW_COLUMNS).where(Answer.id.in_(_NEWEST_ANSWER_IDS))
 
 
 def current_answer_views(assessment_id: int, *, session: Session) -> dict[int, AnswerView]:
     """`current_answers` as snapshots, for read paths (no entities, no autoflush)."""
-    rows = session.connection().execute(_CURRENT_ANSWERS, {"assessment_id": assessment_id})
-    return {row[0]: _answer_view(row) for row in rows.all()}
+    rows = read_rows(session, _CURRENT_ANSWERS, {"assessment_id": assessment_id})
+    return {view.point_number: view for view in map(answer_view_of_row, rows)}
 
 
-_NEWEST_COMPLETED = (
-    select(Assessment.id)
-    .where(
+def _newest_completed(*, before: bool) -> Select[int]:
+    """The id of the service's newest completed assessment (bound: `service_id`, and
+    `before_id` when `before`), as `previous_completed` finds it."""
+    query = select(Assessment.id).where(
         Assessment.service_id == bindparam("service_id"),
         Assessment.status == AssessmentStatus.COMPLETED,
     )
-    .order_by(Assessment.id.desc())
-    .limit(1)
-)
+    if before:
+        query = query.where(Assessment.id < bindparam("before_id"))
+    return query.order_by(Assessment.id.desc()).limit(1)
+
+
+_NEWEST_COMPLETED = _newest_completed(before=False)
 _TITLES_WITH_REVIEWED = (
     select(
         AssessmentPoint.assessment_id,
@@ -203,16 +180,14 @@ def titles_with_reviewed(
     the service's newest completed assessment (what `previous_completed` would load whole; it
     may be `assessment_id` itself) and that one's titles. Only if the assessment had no points
     at all would the rows not say which assessment is the newest completed; then it is asked."""
-    rows = (
-        session.connection()
-        .execute(_TITLES_WITH_REVIEWED, {"assessment_id": assessment_id, "service_id": service_id})
-        .all()
+    rows = read_rows(
+        session, _TITLES_WITH_REVIEWED, {"assessment_id": assessment_id, "service_id": service_id}
     )
     if rows:
         reviewed_id = rows[0][3]
     else:
-        found = session.connection().execute(_NEWEST_COMPLETED, {"service_id": service_id})
-        reviewed_id = found.scalar()
+        found = read_rows(session, _NEWEST_COMPLETED, {"service_id": service_id})
+        reviewed_id = found[0][0] if found else None
     titles: dict[int, dict[int, str]] = {assessment_id: {}}
     for of, number, title, _ in rows:
         titles.setdefault(of, {})[number] = title
@@ -275,20 +250,10 @@ def unposted_cards(assessment_id: int, *, session: Session) -> list[Card]:
     )
 
 
-_PREVIOUS_ID = (
-    select(Assessment.id)
-    .where(
-        Assessment.service_id == bindparam("service_id"),
-        Assessment.status == AssessmentStatus.COMPLETED,
-        Assessment.id < bindparam("before_id"),
-    )
-    .order_by(Assessment.id.desc())
-    .limit(1)
-    .scalar_subquery()
-)
+_PREVIOUS_ID = _newest_completed(before=True).scalar_subquery()
 _inner = aliased(Answer)
 _PREVIOUS_ANSWERS = (
-    select(Assessment.id, *_ANSWER_COLUMNS)
+    select(Assessment.id, *ANSWER_VIEW_COLUMNS)
     .outerjoin(
         Answer,
         Answer.id.in_(
@@ -308,12 +273,10 @@ def previous_completed_answers(
     and its current answers as snapshots, in one statement: a card shows the last rating
     beside its own. A read path (Core, no autoflush): the thread's state is read after the
     save has committed."""
-    rows = (
-        session.connection()
-        .execute(_PREVIOUS_ANSWERS, {"service_id": service_id, "before_id": before_id})
-        .all()
-    )
-    answers = {row[1]: _answer_view(row[1:]) for row in rows if row[7] is not None}
+    rows = read_rows(session, _PREVIOUS_ANSWERS, {"service_id": service_id, "before_id": before_id})
+    # Each row is the assessment's id and one answer's columns, all None where it has none.
+    views = (answer_view_of_row(row[1:]) for row in rows if row[1] is not None)
+    answers = {view.point_number: view for view in views}
     return (rows[0][0] if rows else None), answers
 
 

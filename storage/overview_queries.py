@@ -10,14 +10,13 @@ and one row per service, whatever the size of the workspace.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
     BigInteger,
     ColumnElement,
-    Integer,
     Select,
     bindparam,
     case,
@@ -28,7 +27,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from storage.models import Answer, Assessment, Service, ServiceOwner
+from storage.reads import literal_ids, read_rows
 from storage.values import Rating
+from storage.view_rows import SERVICE_VIEW_COLUMNS, service_view_of_row
 from storage.views import AssessmentView, ServiceView
 
 
@@ -56,13 +57,20 @@ class LatestAssessment:
 
 def owners_of(session: Session, where: Sequence[ColumnElement[bool]]) -> dict[int, tuple[str, ...]]:
     """The owners of the services matching `where`, by service id, in one statement."""
+    return _by_service(
+        session.execute(
+            select(ServiceOwner.service_id, ServiceOwner.user_id)
+            .join(Service, Service.id == ServiceOwner.service_id)
+            .where(*where)
+            .order_by(ServiceOwner.service_id, ServiceOwner.user_id)
+        )
+    )
+
+
+def _by_service(rows: Iterable[Sequence[Any]]) -> dict[int, tuple[str, ...]]:
+    """(service id, user id) rows, in order, as each service's owners."""
     owners: defaultdict[int, list[str]] = defaultdict(list)
-    for service_id, user_id in session.execute(
-        select(ServiceOwner.service_id, ServiceOwner.user_id)
-        .join(Service, Service.id == ServiceOwner.service_id)
-        .where(*where)
-        .order_by(ServiceOwner.service_id, ServiceOwner.user_id)
-    ):
+    for service_id, user_id in rows:
         owners[service_id].append(user_id)
     return {service_id: tuple(users) for service_id, users in owners.items()}
 
@@ -76,74 +84,14 @@ _LIVE_OWNERS = (
     .where(*_LIVE)
     .order_by(ServiceOwner.service_id, ServiceOwner.user_id)
 )
-_LIVE_SERVICES = (
-    select(
-        Service.id,
-        Service.team_id,
-        Service.name,
-        Service.standard_id,
-        Service.phase,
-        Service.team_channel_id,
-        Service.next_due_on,
-        Service.service_type,
-        Service.description,
-        Service.interval_months,
-        Service.last_assessed_on,
-        Service.due_reason,
-        Service.snoozed_until,
-        Service.publishable,
-    )
-    .where(*_LIVE)
-    .order_by(Service.name_key)
-)
+_LIVE_SERVICES = select(*SERVICE_VIEW_COLUMNS).where(*_LIVE).order_by(Service.name_key)
 
 
 def service_views(*, session: Session, team_id: str) -> list[ServiceView]:
     """The workspace's live services by name, with their owners: two statements."""
-    connection = session.connection()
-    listed: defaultdict[int, list[str]] = defaultdict(list)
-    for service_id, user_id in connection.execute(_LIVE_OWNERS, {"team_id": team_id}).all():
-        listed[service_id].append(user_id)
-    owners = {service_id: tuple(users) for service_id, users in listed.items()}
-    rows = connection.execute(_LIVE_SERVICES, {"team_id": team_id}).all()
-    views = []
-    # Unpacked by position: reading 14 columns by name from 5,000 rows costs more than the query.
-    for (
-        service_id,
-        team,
-        name,
-        standard_id,
-        phase,
-        channel_id,
-        next_due_on,
-        service_type,
-        description,
-        interval_months,
-        last_assessed_on,
-        due_reason,
-        snoozed_until,
-        publishable,
-    ) in rows:
-        views.append(
-            ServiceView(
-                id=service_id,
-                team_id=team,
-                name=name,
-                standard_id=standard_id,
-                phase=phase,
-                team_channel_id=channel_id,
-                next_due_on=next_due_on,
-                owner_ids=owners.get(service_id, ()),
-                service_type=service_type or ServiceView.service_type,
-                description=description or "",
-                interval_months=interval_months,
-                last_assessed_on=last_assessed_on,
-                due_reason=due_reason,
-                snoozed_until=snoozed_until,
-                publishable=bool(publishable),
-            )
-        )
-    return views
+    owners = _by_service(read_rows(session, _LIVE_OWNERS, {"team_id": team_id}))
+    rows = read_rows(session, _LIVE_SERVICES, {"team_id": team_id})
+    return [service_view_of_row(row, owners.get(row[0], ())) for row in rows]
 
 
 # The newest answer of each point and its rating, in one pass over the answers: the rating is
@@ -220,10 +168,10 @@ def _latest_with_counts(where: list[ColumnElement[bool]]) -> Select[*tuple[Any, 
 # Built once: the tree above (three nested selects, eight `case`s) took longer to construct and
 # to derive SQLAlchemy's cache key from than the database took to run it — a quarter of the CPU
 # of `/assess status`. A statement object memoises its cache key, so a prebuilt one with bound
-# parameters costs only the lookup; the ids go into the SQL as numbers, as `storage.reads.among`
-# explains.
+# parameters costs only the lookup; the ids go into the SQL as numbers, as
+# `storage.reads.literal_ids` explains.
 _TEAM = bindparam("team_id", type_=Service.team_id.type)
-_SERVICE_IDS = bindparam("service_ids", type_=Integer, expanding=True, literal_execute=True)
+_SERVICE_IDS = literal_ids("service_ids")
 _LATEST_OF_LIVE = _latest_with_counts([Service.team_id == _TEAM, Service.archived_at.is_(None)])
 _LATEST_OF_THESE = _latest_with_counts([Service.team_id == _TEAM, Service.id.in_(_SERVICE_IDS)])
 
@@ -231,13 +179,11 @@ _LATEST_OF_THESE = _latest_with_counts([Service.team_id == _TEAM, Service.id.in_
 def _latest_rows(
     session: Session, team_id: str, service_ids: Collection[int] | None
 ) -> Sequence[Any]:
-    """Run the prebuilt statement through Core on the session's connection (a read path:
-    nothing is pending, so there is nothing to autoflush; see `storage.reads.read_rows`)."""
-    connection = session.connection()
+    """The prebuilt statement, through Core (a read path: nothing is pending)."""
     if service_ids is None:
-        return connection.execute(_LATEST_OF_LIVE, {"team_id": team_id}).all()
+        return read_rows(session, _LATEST_OF_LIVE, {"team_id": team_id})
     ids = sorted(set(service_ids))
-    return connection.execute(_LATEST_OF_THESE, {"team_id": team_id, "service_ids": ids}).all()
+    return read_rows(session, _LATEST_OF_THESE, {"team_id": team_id, "service_ids": ids})
 
 
 def latest_assessments(

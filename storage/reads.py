@@ -1,4 +1,4 @@
-"""Column reads that skip the ORM's row loading.
+"""Column reads that skip the ORM's row loading, and the id lists they bind as numbers.
 
 A `select()` of plain columns run through `Session.execute` still goes through the ORM: it
 sets up an ORM compile state and passes every row through a list of per-column getters. For
@@ -11,11 +11,11 @@ Core does not autoflush: these reads are for read paths, where nothing is pendin
 
 from __future__ import annotations
 
-from collections.abc import Collection, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any, TypeVarTuple
 
-from sqlalchemy import ColumnElement, Integer, Row, Select, bindparam
-from sqlalchemy.orm import InstrumentedAttribute, Session
+from sqlalchemy import BindParameter, Integer, Row, Select, bindparam
+from sqlalchemy.orm import Session
 
 _Columns = TypeVarTuple("_Columns")
 
@@ -29,16 +29,11 @@ def read_rows(
     return session.connection().execute(statement, params).all()
 
 
-def among(
-    column: ColumnElement[int] | InstrumentedAttribute[int], ids: Collection[int]
-) -> ColumnElement[bool]:
-    """`column IN (ids)` with the ids written into the SQL as numbers, not one bind each.
-
-    A list line of 5,000 services binds thousands of ids, and psycopg parses a statement's
-    placeholders afresh for every statement too long for its cache: that parse was a third of
-    `/assess list` on PostgreSQL. Integers rendered as literals cannot carry SQL, and
-    SQLAlchemy still caches the statement with one placeholder for the list.
-    """
-    return column.in_(
-        bindparam(None, sorted(set(ids)), type_=Integer, expanding=True, literal_execute=True)
-    )
+def literal_ids(key: str) -> BindParameter[Any]:
+    """`column.in_(literal_ids(...))`: a list of integer ids bound as one parameter and written
+    into the SQL as numbers, not one placeholder each. A list line of 5,000 services binds
+    thousands of ids, and psycopg parses a statement's placeholders afresh for every statement
+    too long for its cache: that parse was a third of `/assess list` on PostgreSQL. Integers
+    rendered as literals cannot carry SQL, and SQLAlchemy still caches the statement with one
+    placeholder for the list. For statements built once: the ids are given when it runs."""
+    return bindparam(key, type_=Integer(), expanding=True, literal_execute=True)

@@ -6,6 +6,8 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
 from storage.models import Assessment, Service, ServiceOwner
+from storage.reads import read_rows
+from storage.view_rows import SERVICE_VIEW_COLUMNS, service_view_of_row
 from storage.views import ServiceView
 
 # Built once, the owners joined in (the relationship's order kept): a command names its service
@@ -43,23 +45,7 @@ def service_of_assessment(assessment_id: int, *, team_id: str, session: Session)
 # in one statement (an outer join, one row per owner), built once and run through Core. The ORM
 # `Service` with its selectin-loaded owners was two statements and most of that read's CPU.
 _SERVICE_OF_ASSESSMENT = (
-    select(
-        Service.id,
-        Service.team_id,
-        Service.name,
-        Service.standard_id,
-        Service.phase,
-        Service.team_channel_id,
-        Service.next_due_on,
-        Service.service_type,
-        Service.description,
-        Service.interval_months,
-        Service.last_assessed_on,
-        Service.due_reason,
-        Service.snoozed_until,
-        Service.publishable,
-        ServiceOwner.user_id,
-    )
+    select(*SERVICE_VIEW_COLUMNS, ServiceOwner.user_id)
     .join(Assessment, Assessment.service_id == Service.id)
     .outerjoin(ServiceOwner, ServiceOwner.service_id == Service.id)
     .where(Assessment.id == bindparam("assessment_id"), Assessment.team_id == bindparam("team_id"))
@@ -72,47 +58,13 @@ def service_view_of_assessment(
 ) -> ServiceView | None:
     """`service_of_assessment` as a snapshot, for a read path (Core: no entities, no
     autoflush), in one statement."""
-    rows = (
-        session.connection()
-        .execute(_SERVICE_OF_ASSESSMENT, {"assessment_id": assessment_id, "team_id": team_id})
-        .all()
+    rows = read_rows(
+        session, _SERVICE_OF_ASSESSMENT, {"assessment_id": assessment_id, "team_id": team_id}
     )
     if not rows:
         return None
-    (
-        service_id,
-        team,
-        name,
-        standard_id,
-        phase,
-        channel_id,
-        next_due_on,
-        service_type,
-        description,
-        interval_months,
-        last_assessed_on,
-        due_reason,
-        snoozed_until,
-        publishable,
-        _,
-    ) = rows[0]
-    return ServiceView(
-        id=service_id,
-        team_id=team,
-        name=name,
-        standard_id=standard_id,
-        phase=phase,
-        team_channel_id=channel_id,
-        next_due_on=next_due_on,
-        owner_ids=tuple(row[14] for row in rows if row[14] is not None),
-        service_type=service_type or ServiceView.service_type,
-        description=description or "",
-        interval_months=interval_months,
-        last_assessed_on=last_assessed_on,
-        due_reason=due_reason,
-        snoozed_until=snoozed_until,
-        publishable=bool(publishable),
-    )
+    owners = tuple(str(row[-1]) for row in rows if row[-1] is not None)
+    return service_view_of_row(rows[0], owners)
 
 
 def service_by_name(name: str, *, team_id: str, session: Session) -> Service | None:

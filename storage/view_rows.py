@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from storage.models import (
     Answer,
@@ -45,6 +46,64 @@ def service_view(service: Service) -> ServiceView:
     )
 
 
+# What a ServiceView is made of, as columns, for read paths that select columns rather than
+# entities; `service_view_of_row` reads a row of them by position (by name cost more than the
+# query at 5,000 rows).
+SERVICE_VIEW_COLUMNS = (
+    Service.id,
+    Service.team_id,
+    Service.name,
+    Service.standard_id,
+    Service.phase,
+    Service.team_channel_id,
+    Service.next_due_on,
+    Service.service_type,
+    Service.description,
+    Service.interval_months,
+    Service.last_assessed_on,
+    Service.due_reason,
+    Service.snoozed_until,
+    Service.publishable,
+)
+
+
+def service_view_of_row(row: Sequence[Any], owner_ids: tuple[str, ...]) -> ServiceView:
+    """A row that starts with `SERVICE_VIEW_COLUMNS` (anything after them is ignored)."""
+    (
+        service_id,
+        team_id,
+        name,
+        standard_id,
+        phase,
+        channel_id,
+        next_due_on,
+        service_type,
+        description,
+        interval_months,
+        last_assessed_on,
+        due_reason,
+        snoozed_until,
+        publishable,
+    ) = row[: len(SERVICE_VIEW_COLUMNS)]
+    return ServiceView(
+        id=service_id,
+        team_id=team_id,
+        name=name,
+        standard_id=standard_id,
+        phase=phase,
+        team_channel_id=channel_id,
+        next_due_on=next_due_on,
+        owner_ids=owner_ids,
+        service_type=service_type or ServiceView.service_type,
+        description=description or "",
+        interval_months=interval_months,
+        last_assessed_on=last_assessed_on,
+        due_reason=due_reason,
+        snoozed_until=snoozed_until,
+        publishable=bool(publishable),
+    )
+
+
 def assessment_view(assessment: Assessment, *, with_points: bool = True) -> AssessmentView:
     """`with_points=False` for lists, which need the count and not the snapshot's titles
     (reading `points` would load them)."""
@@ -77,6 +136,34 @@ def answer_view(answer: Answer) -> AnswerView:
         evidence_links=tuple(answer.evidence_links or ()),
         id=answer.id,
         assessment_id=answer.assessment_id,
+    )
+
+
+# What an AnswerView is made of, as columns, for read paths (`answer_view_of_row`).
+ANSWER_VIEW_COLUMNS = (
+    Answer.point_number,
+    Answer.rating,
+    Answer.answered_by,
+    Answer.answered_at,
+    Answer.evidence,
+    Answer.evidence_links,
+    Answer.id,
+    Answer.assessment_id,
+)
+
+
+def answer_view_of_row(row: Sequence[Any]) -> AnswerView:
+    """A row of `ANSWER_VIEW_COLUMNS`, as `answer_view` makes it of an entity."""
+    number, rating, answered_by, answered_at, evidence, links, answer_id, assessment_id = row
+    return AnswerView(
+        point_number=number,
+        rating=rating,
+        answered_by=answered_by,
+        answered_at=answered_at,
+        evidence=evidence or "",
+        evidence_links=tuple(links or ()),
+        id=answer_id,
+        assessment_id=assessment_id,
     )
 
 
