@@ -8,7 +8,7 @@ key on (assessment, point, attempt) means two people answering at once reserve i
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, MutableMapping, Sequence
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from zoneinfo import ZoneInfo
@@ -322,7 +322,7 @@ def reserve_next_card(
 
 def complete_if_done(
     assessment: Assessment,
-    service: Service | Callable[[], Service],
+    service: Service | None,
     *,
     now: datetime,
     tz: ZoneInfo,
@@ -331,8 +331,8 @@ def complete_if_done(
 ) -> Tally | None:
     """Close the assessment when every point has a rating; the tally only for the closer.
 
-    `service`, or how to load it: only the closing call writes to it, so a click that does not
-    complete need not read it in its transaction."""
+    `service` None: read here, and only by the closing call (the only one that writes to
+    it), so a click that does not complete need not read it in its transaction."""
     if assessment.status != AssessmentStatus.IN_PROGRESS:
         return None
     if answers is None:
@@ -340,8 +340,9 @@ def complete_if_done(
     result = tally(point_numbers(assessment), answers)
     if not result.complete:
         return None
-    if not isinstance(service, Service):
-        service = service()
+    if service is None:
+        service = session.get(Service, assessment.service_id)
+        assert service is not None  # a foreign key
     assessment.status = AssessmentStatus.COMPLETED
     assessment.completed_at = now
     today = now.astimezone(tz).date()

@@ -344,14 +344,6 @@ def _save(
         if locked is None:
             return None
         assessment, latest_id = locked
-        loaded: list[Service] = []  # the service's row, read only by a completing click
-
-        def service() -> Service:
-            found = session.get(Service, assessment.service_id)
-            assert found is not None
-            loaded.append(found)
-            return found
-
         try:
             check_open(assessment, checked, source=source, session=session, latest_id=latest_id)
             answers = current_answers(assessment.id, session=session)
@@ -385,7 +377,7 @@ def _save(
             raise _Refused(str(error)) from None
         completed = complete_if_done(
             assessment,
-            service,
+            None,  # the service's row is read only by a completing click
             now=now,
             tz=deps.settings.timezone,
             session=session,
@@ -397,7 +389,11 @@ def _save(
         # a moment ago, or as this transaction left it when the click completed the assessment
         # (its due date and last assessment changed).
         seen = assessment_view(assessment)
-        served = service_view(loaded[0]) if loaded else checked
+        served = checked
+        if completed is not None:  # from the session's identity map: no statement
+            completing = session.get(Service, assessment.service_id)
+            assert completing is not None
+            served = service_view(completing)
         claims = _claim_completions(deps, seen, served, session) if completed is not None else ()
         return Outcome(
             assessment=seen,
