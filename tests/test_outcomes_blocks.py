@@ -16,7 +16,14 @@ from bot.core.periods import MONTHLY, QUARTERLY, period_containing
 from bot.core.reading_nudges import plan_reading_nudges, readings_settled
 from bot.core.working_hours import WorkingHours
 from standards import load_catalogue, load_measure_templates
-from storage.values import MeasureView, ReadingsOwed, ReadingView, ServiceDue
+from storage.values import (
+    CurrentAnswer,
+    LatestAssessment,
+    MeasureView,
+    ReadingsOwed,
+    ReadingView,
+    ServiceDue,
+)
 from tests.fakeslack.blockkit import validate_blocks, validate_view
 
 CATALOGUE = load_catalogue()
@@ -136,12 +143,9 @@ def test_reading_nudges_fall_due_5_working_days_on_then_weekly() -> None:
     )
 
 
-def test_the_summary_section_escapes_names_and_hides_when_unused() -> None:
-    from bot.blocks.outcome_summary import outcome_groups, outcome_text
-    from bot.core.outcome_summary import build_outcomes
-    from storage.values import CurrentAnswer, LatestAssessment, ServiceRecord
-
-    latest = LatestAssessment(
+def point_one_met() -> LatestAssessment:
+    """A completed LGDSS assessment of one point, rated met with evidence."""
+    return LatestAssessment(
         id=1,
         standard_id="lgdss",
         standard_title="LGDSS",
@@ -151,6 +155,14 @@ def test_the_summary_section_escapes_names_and_hides_when_unused() -> None:
         points=((1, "Understand users' needs"),),
         answers={1: CurrentAnswer("met", True)},
     )
+
+
+def test_the_summary_section_escapes_names_and_hides_when_unused() -> None:
+    from bot.blocks.outcome_summary import outcome_groups, outcome_text
+    from bot.core.outcome_summary import build_outcomes
+    from storage.values import ServiceRecord
+
+    latest = point_one_met()
     records = [
         ServiceRecord(1, "Care <&> support", "live", "lgdss", date(2027, 1, 1), latest),
         ServiceRecord(2, "Fostering", "live", "lgdss", date(2027, 1, 1), None),
@@ -184,18 +196,9 @@ def test_the_summary_section_counts_everything_and_lists_ten_of_each() -> None:
     every figure counts all fifteen, every list shows ten and says how many more."""
     from bot.blocks.outcome_summary import outcome_text
     from bot.core.outcome_summary import LISTED, build_outcomes
-    from storage.values import CurrentAnswer, LatestAssessment, ServiceRecord
+    from storage.values import ServiceRecord
 
-    latest = LatestAssessment(
-        id=1,
-        standard_id="lgdss",
-        standard_title="LGDSS",
-        status="completed",
-        started_at=datetime(2026, 1, 1, tzinfo=UTC),
-        last_answered_at=None,
-        points=((1, "Understand users' needs"),),
-        answers={1: CurrentAnswer("met", True)},
-    )
+    latest = point_one_met()
     records = [
         ServiceRecord(n, f"Service {n:02d}", "live", "lgdss", date(2027, 1, 1), latest)
         for n in range(1, 16)
